@@ -1,0 +1,69 @@
+using Microsoft.CodeAnalysis;
+
+namespace Composer.Generators.Diagnostics;
+
+/// <summary>The diagnostics of the Composer generator. Ids are stable: never reuse or renumber one.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "Composer.Trainer";
+
+    public static readonly DiagnosticDescriptor WrongHandlerSignature = new(
+        "CMP0001",
+        "[OnEvent] method has the wrong signature",
+        "[OnEvent] method '{0}' must return void and take (State) or (State, Logger)",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor StaticHandler = new(
+        "CMP0002",
+        "[OnEvent] method is static",
+        "[OnEvent] method '{0}' is static; make it an instance method, since the trainer calls it on the instance it is given",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor GenericHandler = new(
+        "CMP0003",
+        "[OnEvent] method is generic",
+        "[OnEvent] method '{0}' is generic; the trainer cannot choose its type arguments, so remove them",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InaccessibleHandler = new(
+        "CMP0004",
+        "[OnEvent] method is not accessible to the trainer",
+        "[OnEvent] method '{0}' is {1}; make it public or internal so that the generated trainer can call it",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor TrainerNotPartial = new(
+        "CMP0005",
+        "Trainer class is not partial",
+        "Trainer class '{0}' must be declared partial so that the generator can add its Fit and Eval methods",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor TrainerNestedOrGeneric = new(
+        "CMP0006",
+        "Trainer class is nested or generic",
+        "Trainer class '{0}' must be a non-generic class declared directly in a namespace",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor TrainerHasBaseClass = new(
+        "CMP0007",
+        "Trainer class declares a base class",
+        "Trainer class '{0}' derives from '{1}'; remove the base class, since the generated part derives from Composer.Trainer",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DuplicateMember = new(
+        "CMP0008",
+        "Trainer member is listed more than once",
+        "'{0}' is listed more than once in [Trainer] on '{1}'; list each algorithm or callback once",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidMember = new(
+        "CMP0009",
+        "Trainer member is not an algorithm or callback class",
+        "'{0}' cannot be a member of trainer '{1}': list closed, non-static classes that derive from Composer.Core.Algorithm or Composer.Core.Callback",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MemberWithoutHandlers = new(
+        "CMP0010",
+        "Trainer member has no [OnEvent] method",
+        "'{0}' has no [OnEvent] method, so trainer '{1}' never calls it; subscribe a method with [OnEvent(Event.X)] or remove it from the list",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+}

@@ -1,0 +1,45 @@
+using Composer.Core;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Composer.Algorithms;
+
+/// <summary>
+/// Trains against smoothed targets: before the loss, the targets become
+/// <c>(1 - smoothing) * one_hot + smoothing / C</c>; after it, the original targets come back so metrics
+/// see them. See <see cref="Functional.SmoothLabels"/>.
+/// </summary>
+/// <remarks>Szegedy et al., 2016 (arXiv:1512.00567). Composer's default smoothing is 0.1.</remarks>
+public sealed class LabelSmoothing : Algorithm
+{
+    private Tensor? _originalTargets;
+
+    /// <summary>Creates the algorithm.</summary>
+    /// <param name="smoothing">The probability mass spread uniformly over the classes, in <c>[0, 1)</c>.</param>
+    public LabelSmoothing(double smoothing = 0.1)
+    {
+        if (smoothing is < 0 or >= 1 || double.IsNaN(smoothing))
+            throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "Label smoothing must be in [0, 1).");
+        Smoothing = smoothing;
+    }
+
+    /// <summary>The probability mass spread uniformly over the classes.</summary>
+    public double Smoothing { get; }
+
+    /// <summary>Replaces the targets with smoothed ones.</summary>
+    [OnEvent(Event.BeforeLoss)]
+    public void SmoothTargets(State state)
+    {
+        _originalTargets = state.Batch.Targets;
+        state.Batch = state.Batch with { Targets = Functional.SmoothLabels(state.Outputs, state.Batch.Targets, Smoothing) };
+    }
+
+    /// <summary>Puts the original targets back.</summary>
+    [OnEvent(Event.AfterLoss)]
+    public void RestoreTargets(State state)
+    {
+        if (_originalTargets is null) return;
+        state.Batch = state.Batch with { Targets = _originalTargets };
+        _originalTargets = null;
+    }
+}

@@ -1,0 +1,47 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Composer;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// MixUp (Zhang et al., 2018, "mixup: Beyond Empirical Risk Minimization", arXiv:1710.09412): each input
+    /// is mixed with another of the batch, <c>(1 - mixing) * x + mixing * x[indices]</c>.
+    /// </summary>
+    /// <param name="input">The inputs, samples along the first dimension.</param>
+    /// <param name="target">The targets, permuted with the inputs.</param>
+    /// <param name="mixing">The weight of the permuted sample; drawn with <see cref="MixUpCoefficient"/> when omitted.</param>
+    /// <param name="alpha">The Beta distribution's parameter when <paramref name="mixing"/> is drawn.</param>
+    /// <param name="indices">The permutation; a random one when omitted.</param>
+    /// <returns>The mixed inputs, the permuted targets (mix them into the loss or the targets), and the mixing weight.</returns>
+    public static (Tensor Input, Tensor PermutedTarget, double Mixing) MixUpBatch(
+        Tensor input, Tensor target, double? mixing = null, double alpha = 0.2, Tensor? indices = null)
+    {
+        double weight = mixing ?? MixUpCoefficient(alpha);
+        if (weight is < 0 or > 1 || double.IsNaN(weight))
+            throw new ArgumentOutOfRangeException(nameof(mixing), weight, "The mixing weight must be in [0, 1].");
+        using var scope = NewDisposeScope();
+        Tensor permutation = indices ?? randperm(input.shape[0], device: input.device);
+        Tensor mixed = (1.0 - weight) * input + weight * input.index_select(0, permutation);
+        Tensor permutedTarget = target.index_select(0, permutation);
+        return (mixed.MoveToOuterDisposeScope(), permutedTarget.MoveToOuterDisposeScope(), weight);
+    }
+
+    /// <summary>
+    /// Draws MixUp's weight <c>min(z, 1 - z)</c> with <c>z ~ Beta(alpha, alpha)</c>, so that the original sample
+    /// always dominates (and training accuracy stays meaningful); 0 when <paramref name="alpha"/> is 0.
+    /// </summary>
+    public static double MixUpCoefficient(double alpha)
+    {
+        if (alpha < 0 || double.IsNaN(alpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "MixUp's alpha must be non-negative.");
+        if (alpha == 0) return 0;
+        using var scope = NewDisposeScope();
+        // Beta(a, a) as X / (X + Y) with X, Y ~ Gamma(a), from torch's global generator.
+        Tensor concentration = full(2, alpha, float64);
+        Tensor gammas = _standard_gamma(concentration);
+        double z = (gammas[0] / gammas.sum()).item<double>();
+        return Math.Min(z, 1 - z);
+    }
+}

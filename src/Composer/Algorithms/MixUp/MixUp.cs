@@ -1,0 +1,70 @@
+using Composer.Core;
+using Composer.Loss;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Composer.Algorithms;
+
+/// <summary>
+/// Trains on convex combinations of pairs of samples. Before the forward pass, inputs are mixed
+/// (<see cref="Functional.MixUpBatch"/>); before the loss the targets are mixed the same way, or, with
+/// <c>interpolateLoss</c>, before the backward pass the loss is mixed instead.
+/// </summary>
+/// <remarks>Zhang et al., 2018 (arXiv:1710.09412). Composer's defaults: alpha 0.2, interpolateLoss false.</remarks>
+public sealed class MixUp : Algorithm
+{
+    private double _mixing;
+    private Tensor? _permutedTarget;
+
+    /// <summary>Creates the algorithm.</summary>
+    /// <param name="alpha">The Beta distribution's parameter; larger mixes more. Non-negative.</param>
+    /// <param name="interpolateLoss">Mix the two losses instead of the targets (needed for losses that take class indices).</param>
+    public MixUp(double alpha = 0.2, bool interpolateLoss = false)
+    {
+        if (alpha < 0 || double.IsNaN(alpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "MixUp's alpha must be non-negative.");
+        Alpha = alpha;
+        InterpolateLoss = interpolateLoss;
+    }
+
+    /// <summary>The Beta distribution's parameter.</summary>
+    public double Alpha { get; }
+
+    /// <summary>Whether the loss, rather than the targets, is interpolated.</summary>
+    public bool InterpolateLoss { get; }
+
+    /// <summary>The weight of the permuted samples in the current batch.</summary>
+    public double Mixing => _mixing;
+
+    /// <summary>Mixes the inputs of the batch.</summary>
+    [OnEvent(Event.BeforeForward)]
+    public void MixInputs(State state)
+    {
+        (Tensor input, Tensor permutedTarget, double mixing) =
+            Functional.MixUpBatch(state.Batch.Inputs, state.Batch.Targets, alpha: Alpha);
+        _mixing = mixing;
+        _permutedTarget = permutedTarget;
+        state.Batch = state.Batch with { Inputs = input };
+    }
+
+    /// <summary>Mixes the targets like the inputs, unless the loss is interpolated instead.</summary>
+    [OnEvent(Event.BeforeLoss)]
+    public void MixTargets(State state)
+    {
+        if (InterpolateLoss || _permutedTarget is null) return;
+        Tensor target = LossFunctions.EnsureTargetsOneHot(state.Outputs, state.Batch.Targets);
+        Tensor permuted = LossFunctions.EnsureTargetsOneHot(state.Outputs, _permutedTarget);
+        state.Batch = state.Batch with { Targets = (1 - _mixing) * target + _mixing * permuted };
+        _permutedTarget = null;
+    }
+
+    /// <summary>Mixes the loss against the permuted targets into the loss, when the loss is interpolated.</summary>
+    [OnEvent(Event.BeforeBackward)]
+    public void MixLoss(State state)
+    {
+        if (!InterpolateLoss || _permutedTarget is null) return;
+        Tensor permutedLoss = state.Model.Loss(state.Outputs, state.Batch with { Targets = _permutedTarget });
+        state.Loss = (1 - _mixing) * state.Loss + _mixing * permutedLoss;
+        _permutedTarget = null;
+    }
+}

@@ -1,0 +1,146 @@
+using Composer.Data;
+using Composer.Metrics;
+using Composer.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.optim.lr_scheduler;
+
+namespace Composer.Core;
+
+/// <summary>
+/// Everything algorithms and callbacks may read or change during training, like <c>composer.core.State</c>.
+/// </summary>
+public sealed class State
+{
+    private Batch? _batch;
+    private Tensor? _outputs;
+    private Tensor? _loss;
+    private Time _maxDuration;
+
+    internal State(
+        ComposerModel model,
+        optim.Optimizer optimizer,
+        IReadOnlyList<LRScheduler> schedulers,
+        DataLoader trainDataloader,
+        IReadOnlyList<Evaluator> evaluators,
+        Time maxDuration,
+        Device device,
+        int seed,
+        string runName)
+    {
+        Model = model;
+        Optimizer = optimizer;
+        Schedulers = schedulers;
+        TrainDataloader = trainDataloader;
+        Evaluators = evaluators;
+        MaxDuration = maxDuration;
+        Device = device;
+        Seed = seed;
+        RunName = runName;
+    }
+
+    /// <summary>The model being trained.</summary>
+    public ComposerModel Model { get; }
+
+    /// <summary>The optimizer stepping the model's parameters.</summary>
+    public optim.Optimizer Optimizer { get; }
+
+    /// <summary>The learning-rate schedulers, stepped by the Trainer.</summary>
+    public IReadOnlyList<LRScheduler> Schedulers { get; }
+
+    /// <summary>
+    /// The current batch: the whole batch from <see cref="Event.AfterDataloader"/> on, through
+    /// <see cref="Event.BatchEnd"/>; the evaluation batch during evaluation. Algorithms may replace it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Read outside a batch.</exception>
+    public Batch Batch
+    {
+        get => _batch ?? throw new InvalidOperationException(
+            "State.Batch is set from Event.AfterDataloader to the end of the batch; read it in a method subscribed to one of those events.");
+        set => _batch = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>The model outputs, from <see cref="Event.AfterForward"/> (or <see cref="Event.EvalAfterForward"/>) on.</summary>
+    /// <exception cref="InvalidOperationException">Read before the forward pass of the batch.</exception>
+    public Tensor Outputs
+    {
+        get => _outputs ?? throw new InvalidOperationException(
+            "State.Outputs is set by the forward pass; read it from Event.AfterForward (or Event.EvalAfterForward) on.");
+        set => _outputs = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>The loss, from <see cref="Event.AfterLoss"/> on. Algorithms may replace it before <see cref="Event.BeforeBackward"/> ends.</summary>
+    /// <exception cref="InvalidOperationException">Read before the loss of the batch is computed.</exception>
+    public Tensor Loss
+    {
+        get => _loss ?? throw new InvalidOperationException(
+            "State.Loss is set when the loss is computed; read it from Event.AfterLoss on.");
+        set => _loss = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>How far training has come.</summary>
+    public Timestamp Timestamp { get; internal set; }
+
+    /// <summary>How long to train, in epochs, batches, samples or tokens.</summary>
+    /// <exception cref="ArgumentException">Set to a duration or wall-clock time.</exception>
+    public Time MaxDuration
+    {
+        get => _maxDuration;
+        set
+        {
+            if (value.Unit is TimeUnit.Duration or TimeUnit.Second or TimeUnit.Iteration)
+                throw new ArgumentException(
+                    $"The max duration must be in ep, ba, sp or tok (for example \"1ep\" or \"500ba\"); {value} cannot be.", nameof(value));
+            _maxDuration = value;
+        }
+    }
+
+    /// <summary>The fraction of <see cref="MaxDuration"/> done, as a time in <see cref="TimeUnit.Duration"/>.</summary>
+    public Time ElapsedDuration => Time.FromDuration(Timestamp.Get(MaxDuration.Unit) / MaxDuration.Value);
+
+    /// <summary>The dataloader being iterated: the train one, or an evaluator's during evaluation.</summary>
+    public DataLoader? Dataloader { get; internal set; }
+
+    /// <summary>The label of <see cref="Dataloader"/>: <c>"train"</c> or the evaluator's label.</summary>
+    public string? DataloaderLabel { get; internal set; }
+
+    /// <summary>The number of batches in <see cref="Dataloader"/>.</summary>
+    public long? DataloaderLength => Dataloader?.Count;
+
+    /// <summary>The training batches.</summary>
+    public DataLoader TrainDataloader { get; }
+
+    /// <summary>The evaluators, in the order they run.</summary>
+    public IReadOnlyList<Evaluator> Evaluators { get; }
+
+    /// <summary>The device the model and batches are on.</summary>
+    public Device Device { get; }
+
+    /// <summary>The seed that fixed the random state at construction.</summary>
+    public int Seed { get; }
+
+    /// <summary>The name of this run.</summary>
+    public string RunName { get; }
+
+    /// <summary>The training metrics by name; updated only when <see cref="TrainerOptions.ComputeTrainingMetrics"/> is set.</summary>
+    public IReadOnlyDictionary<string, Metric> TrainMetrics { get; internal set; } = new Dictionary<string, Metric>();
+
+    /// <summary>The evaluation metrics by evaluator label, then by name.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, Metric>> EvalMetrics { get; internal set; } =
+        new Dictionary<string, IReadOnlyDictionary<string, Metric>>();
+
+    /// <summary>
+    /// Ends training after the current batch, as Composer's <c>stop_training()</c>: the max duration
+    /// becomes the batches done so far.
+    /// </summary>
+    public void StopTraining() => MaxDuration = Time.FromBatches(Timestamp.Batch);
+
+    internal bool HasBatch => _batch is not null;
+
+    internal void ClearStep()
+    {
+        _batch = null;
+        _outputs = null;
+        _loss = null;
+    }
+}

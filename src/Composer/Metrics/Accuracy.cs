@@ -1,0 +1,48 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Composer.Metrics;
+
+/// <summary>
+/// The fraction of samples whose highest-scoring class is the target class. Targets may be class indices
+/// or rows of class probabilities (their highest entry is the class).
+/// </summary>
+public sealed class Accuracy : Metric
+{
+    // Kept on the device so that Update never waits for it; only Compute reads it back.
+    private Tensor? _correct;
+    private long _total;
+
+    /// <inheritdoc/>
+    public override string Name => "Accuracy";
+
+    /// <inheritdoc/>
+    public override void Update(Tensor outputs, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        Tensor predicted = outputs.argmax(1);
+        Tensor labels = targets.dim() == outputs.dim() ? targets.argmax(1) : targets;
+        if (_correct is null)
+            _correct = zeros(1, int64, outputs.device).DetachFromDisposeScope();
+        _correct.add_(predicted.eq(labels).sum());
+        _total += outputs.shape[0];
+    }
+
+    /// <inheritdoc/>
+    public override double Compute() => _total == 0 || _correct is null ? 0.0 : _correct.item<long>() / (double)_total;
+
+    /// <inheritdoc/>
+    public override void Reset()
+    {
+        _correct?.zero_();
+        _total = 0;
+    }
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        _correct?.Dispose();
+        _correct = null;
+        base.Dispose();
+    }
+}

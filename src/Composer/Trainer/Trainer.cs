@@ -1,0 +1,282 @@
+using System.Diagnostics;
+using Composer.Core;
+using Composer.Data;
+using Composer.Loggers;
+using Composer.Metrics;
+using Composer.Utils;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.optim.lr_scheduler;
+
+namespace Composer;
+
+/// <summary>
+/// The base of every generated Trainer. It holds the <see cref="Core.State"/> and the steps of the loop
+/// that do not depend on the algorithms (taking batches, stepping the optimizer, advancing time, deciding
+/// when to evaluate); the generated <c>Fit()</c> and <c>Eval()</c> put those steps and the members'
+/// event methods in Composer's order.
+/// </summary>
+/// <remarks>
+/// Declare a trainer with <see cref="TrainerAttribute"/> on a partial class; do not derive from this class
+/// by hand. The protected members are the vocabulary the generated loop is written in.
+/// </remarks>
+public abstract class Trainer
+{
+    private readonly bool _computeTrainingMetrics;
+    private readonly bool _stepSchedulersEveryBatch;
+    private readonly Time _evalInterval;
+    private readonly Stopwatch _batchClock = new();
+    private long _batchSamples;
+    private long _lastEvaluatedBatch = -1;
+    private double _previousIntervalCount;
+    private bool _trainingBeforeEval;
+
+    /// <summary>Builds the state from <paramref name="options"/>; the generated constructor then raises <see cref="Event.Init"/>.</summary>
+    /// <param name="options">What to train and for how long.</param>
+    /// <param name="loggers">The members that are logger destinations, in declaration order.</param>
+    protected Trainer(TrainerOptions options, IReadOnlyList<LoggerDestination> loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Model, nameof(options.Model));
+        ArgumentNullException.ThrowIfNull(options.TrainDataloader, nameof(options.TrainDataloader));
+        if (options.EvalDataloader is not null && options.Evaluators is not null)
+            throw new ArgumentException("Set either EvalDataloader or Evaluators, not both.", nameof(options));
+
+        Device device = options.Device ?? ModelDevice(options.Model);
+        if (!ModelDevice(options.Model).IsSameAs(device))
+        {
+            if (options.Optimizer is not null)
+                throw new ArgumentException(
+                    $"The model is on {ModelDevice(options.Model)} but the trainer runs on {device}. Move the model first (model.to({device})) and create the optimizer after that, since moving replaces the parameters.",
+                    nameof(options));
+            options.Model.to(device);
+        }
+
+        _evalInterval = options.EvalInterval ?? Time.FromEpochs(1);
+        _computeTrainingMetrics = options.ComputeTrainingMetrics;
+        _stepSchedulersEveryBatch = options.StepSchedulersEveryBatch;
+
+        int seed = options.Seed ?? Random.Shared.Next();
+        string runName = options.RunName ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        IReadOnlyList<Evaluator> evaluators = options.Evaluators
+            ?? (options.EvalDataloader is null ? [] : [new Evaluator("eval", options.EvalDataloader)]);
+        if (evaluators.Select(e => e.Label).Distinct(StringComparer.Ordinal).Count() != evaluators.Count)
+            throw new ArgumentException("Evaluator labels must be unique.", nameof(options));
+
+        State = new State(
+            options.Model,
+            options.Optimizer ?? optim.SGD(options.Model.parameters(), 0.1),
+            options.Schedulers ?? [],
+            options.TrainDataloader,
+            evaluators,
+            options.MaxDuration,
+            device,
+            seed,
+            runName);
+
+        foreach (Evaluator evaluator in evaluators)
+            evaluator.Metrics ??= options.Model.CreateMetrics(isTrain: false);
+        State.EvalMetrics = evaluators.ToDictionary(e => e.Label, e => e.Metrics!, StringComparer.Ordinal);
+        State.TrainMetrics = options.Model.CreateMetrics(isTrain: true);
+        Logger = new Logger(State, loggers);
+    }
+
+    /// <summary>What algorithms and callbacks see and change.</summary>
+    public State State { get; }
+
+    /// <summary>The facade members log through.</summary>
+    public Logger Logger { get; }
+
+    /// <summary>Trains until <see cref="State.MaxDuration"/>, evaluating at the configured interval.</summary>
+    public abstract void Fit();
+
+    /// <summary>Runs every evaluator once, outside training.</summary>
+    public abstract void Eval();
+
+    /// <summary>Throws a clear error when <c>Eval()</c> has nothing to evaluate.</summary>
+    protected void RequireEvaluators()
+    {
+        if (State.Evaluators.Count == 0)
+            throw new InvalidOperationException("Eval() needs data to evaluate: set EvalDataloader or Evaluators in the TrainerOptions.");
+    }
+
+    /// <summary>Seeds the random state after the load events, as Composer does at the end of construction.</summary>
+    protected void SeedAll() => Reproducibility.SeedAll(State.Seed);
+
+    /// <summary>Puts the model in training mode before <see cref="Event.FitStart"/>.</summary>
+    protected void BeginFit()
+    {
+        State.Model.train();
+        State.Dataloader = State.TrainDataloader;
+        State.DataloaderLabel = "train";
+    }
+
+    /// <summary>True once the timestamp reaches the max duration (or training was stopped).</summary>
+    protected bool IsFitComplete => State.Timestamp >= State.MaxDuration;
+
+    /// <summary>True at the first batch of the first epoch of an iteration.</summary>
+    protected bool IsIterationStart => State.Timestamp.EpochInIteration == 0 && State.Timestamp.BatchInEpoch == 0;
+
+    /// <summary>True at the first batch of an epoch.</summary>
+    protected bool IsEpochStart => State.Timestamp.BatchInEpoch == 0;
+
+    /// <summary>The train batches of the current epoch, skipping those a resumed run has already trained on.</summary>
+    protected IEnumerator<Batch> OpenTrainDataloader()
+    {
+        State.TrainDataloader.SetEpoch(State.Timestamp.Epoch);
+        State.Dataloader = State.TrainDataloader;
+        State.DataloaderLabel = "train";
+        return State.TrainDataloader.GetEnumerator();
+    }
+
+    /// <summary>
+    /// Takes the next train batch onto the device as <see cref="State.Batch"/>; false when the epoch's data
+    /// is exhausted. Call it inside the batch's dispose scope so the batch is freed with it.
+    /// </summary>
+    protected bool TryNextTrainBatch(IEnumerator<Batch> batches)
+    {
+        State.ClearStep();
+        if (!batches.MoveNext()) return false;
+        _batchClock.Restart();
+        State.Batch = batches.Current.To(State.Device);
+        // Counted before AfterDataloader, so algorithms that shrink the batch do not change the sample count.
+        _batchSamples = State.Batch.Size;
+        return true;
+    }
+
+    /// <summary>Clears the gradients before the forward pass.</summary>
+    protected void ZeroGrad() => State.Optimizer.zero_grad();
+
+    /// <summary>Adds the batch to the training metrics when they are computed.</summary>
+    protected void UpdateTrainMetrics()
+    {
+        if (!_computeTrainingMetrics) return;
+        foreach (Metric metric in State.TrainMetrics.Values)
+            State.Model.UpdateMetric(State.Batch, State.Outputs.detach(), metric);
+    }
+
+    /// <summary>Steps the optimizer, and the schedulers when they step every batch.</summary>
+    protected void StepOptimizer()
+    {
+        State.Optimizer.step();
+        if (_stepSchedulersEveryBatch) StepSchedulers();
+    }
+
+    /// <summary>Moves the timestamp past the batch just trained.</summary>
+    protected void AdvanceBatch()
+    {
+        _batchClock.Stop();
+        State.Timestamp = State.Timestamp.ToNextBatch(_batchSamples, 0, _batchClock.Elapsed);
+    }
+
+    /// <summary>True when the run has reached its max duration in the middle of an epoch.</summary>
+    protected bool IsDurationReached => State.Timestamp >= State.MaxDuration;
+
+    /// <summary>True when the epoch's last batch has been trained.</summary>
+    protected bool IsDataloaderExhausted => State.Timestamp.BatchInEpoch >= State.TrainDataloader.Count;
+
+    /// <summary>Moves the timestamp to the next epoch, stepping per-epoch schedulers first as Composer does.</summary>
+    protected void AdvanceEpoch()
+    {
+        if (!_stepSchedulersEveryBatch) StepSchedulers();
+        State.Timestamp = State.Timestamp.ToNextEpoch();
+    }
+
+    private void StepSchedulers()
+    {
+        foreach (LRScheduler scheduler in State.Schedulers)
+            scheduler.step();
+    }
+
+    /// <summary>
+    /// Whether the evaluators run after <paramref name="trigger"/> (<see cref="Event.BatchEnd"/>,
+    /// <see cref="Event.EpochEnd"/> or <see cref="Event.FitEnd"/>), per the eval interval.
+    /// </summary>
+    protected bool IsEvalDue(Event trigger)
+    {
+        if (State.Evaluators.Count == 0 || _evalInterval.Value == 0) return false;
+        bool due = trigger switch
+        {
+            Event.EpochEnd => _evalInterval.Unit == TimeUnit.Epoch && State.Timestamp.Epoch % _evalInterval.Count == 0,
+            Event.BatchEnd => _evalInterval.Unit switch
+            {
+                TimeUnit.Batch => State.Timestamp.Batch % _evalInterval.Count == 0,
+                TimeUnit.Sample or TimeUnit.Token or TimeUnit.Duration => CrossedInterval(),
+                _ => false,
+            },
+            // The last evaluation of a run whose interval did not land on its end.
+            Event.FitEnd => State.ElapsedDuration.Value >= 1 && _lastEvaluatedBatch != State.Timestamp.Batch,
+            _ => false,
+        };
+        if (due) _lastEvaluatedBatch = State.Timestamp.Batch;
+        return due;
+    }
+
+    // Samples, tokens and durations advance in uneven steps: evaluate when a multiple of the interval is passed.
+    private bool CrossedInterval()
+    {
+        double now = _evalInterval.Unit switch
+        {
+            TimeUnit.Sample => State.Timestamp.Sample,
+            TimeUnit.Token => State.Timestamp.Token,
+            _ => State.ElapsedDuration.Value,
+        };
+        double count = Math.Floor(now / _evalInterval.Value);
+        bool crossed = count > _previousIntervalCount;
+        _previousIntervalCount = count;
+        return crossed;
+    }
+
+    /// <summary>Prepares one evaluator's loop: model in eval mode, its dataloader current, its metrics reset.</summary>
+    protected IEnumerator<Batch> OpenEvalDataloader(Evaluator evaluator)
+    {
+        _trainingBeforeEval = State.Model.training;
+        State.Model.eval();
+        State.Dataloader = evaluator.Dataloader;
+        State.DataloaderLabel = evaluator.Label;
+        foreach (Metric metric in evaluator.Metrics!.Values)
+            metric.Reset();
+        return evaluator.Dataloader.GetEnumerator();
+    }
+
+    /// <summary>Takes the next evaluation batch onto the device; false when the evaluator's data is exhausted.</summary>
+    protected bool TryNextEvalBatch(IEnumerator<Batch> batches)
+    {
+        State.ClearStep();
+        if (!batches.MoveNext()) return false;
+        State.Batch = batches.Current.To(State.Device);
+        return true;
+    }
+
+    /// <summary>Adds the evaluation batch to the evaluator's metrics.</summary>
+    protected void UpdateEvalMetrics(Evaluator evaluator)
+    {
+        foreach (Metric metric in evaluator.Metrics!.Values)
+            State.Model.UpdateMetric(State.Batch, State.Outputs, metric);
+    }
+
+    /// <summary>Computes and logs the evaluator's metrics, before <see cref="Event.EvalEnd"/>.</summary>
+    protected void ComputeEvalMetrics(Evaluator evaluator)
+    {
+        State.ClearStep();
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach ((string name, Metric metric) in evaluator.Metrics!)
+            values[$"metrics/{evaluator.Label}/{name}"] = metric.Compute();
+        Logger.LogMetrics(values);
+    }
+
+    /// <summary>Restores the training dataloader and the model's mode after <see cref="Event.EvalEnd"/>.</summary>
+    protected void CloseEvalDataloader()
+    {
+        State.Dataloader = State.TrainDataloader;
+        State.DataloaderLabel = "train";
+        State.Model.train(_trainingBeforeEval);
+    }
+
+    private static Device ModelDevice(nn.Module model)
+    {
+        foreach (var parameter in model.parameters())
+            return parameter.device;
+        return CPU;
+    }
+}
