@@ -165,6 +165,8 @@ internal static class TrainerEmitter
         w.Line("BeginFit();");
         loop.Raise("FitStart");
         w.Open("while (!IsFitComplete)");
+        w.Line("// Frees what the epoch's own events create; each batch also has a scope of its own.");
+        w.Line($"using var epochScope = {Torch}.NewDisposeScope();");
         loop.RaiseIf("IterationStart", "IsIterationStart");
         loop.RaiseIf("EpochStart", "IsEpochStart");
         w.Line("bool stoppedEarly = false;");
@@ -242,6 +244,7 @@ internal static class TrainerEmitter
     {
         w.Open("private void RunEvaluator(global::Composer.Core.Evaluator evaluator)");
         loop.Locals(true, "EvalStart", "EvalBatchStart", "EvalBeforeForward", "EvalAfterForward", "EvalBatchEnd", "EvalEnd");
+        w.Line($"using (var evaluatorScope = {Torch}.NewDisposeScope())");
         w.Line($"using (var noGrad = {Torch}.no_grad())");
         w.Open("using (var batches = OpenEvalDataloader(evaluator))");
         loop.Raise("EvalStart");

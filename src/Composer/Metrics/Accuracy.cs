@@ -34,6 +34,8 @@ public sealed class Accuracy : Metric
     /// <inheritdoc/>
     public override void Reset()
     {
+        // zero_ hands back a new wrapper of the same tensor; the scope frees the wrapper, not the tensor.
+        using var scope = NewDisposeScope();
         _correct?.zero_();
         _total = 0;
     }
