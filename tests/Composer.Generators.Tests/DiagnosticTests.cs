@@ -1,0 +1,127 @@
+using Microsoft.CodeAnalysis;
+
+namespace Composer.Generators.Tests;
+
+/// <summary>One test per diagnostic id: the id, its severity, where it points, and that the message names the fix.</summary>
+public class DiagnosticTests
+{
+    private const string Usings = """
+        using Composer;
+        using Composer.Core;
+        using Composer.Loggers;
+
+        """;
+
+    private static Diagnostic Single(string source, string id)
+    {
+        var diagnostics = GeneratorHarness.Analyze(Usings + source);
+        Assert.That(diagnostics.Select(d => d.Id), Is.EqualTo(new[] { id }), string.Join("\n", diagnostics));
+        return diagnostics[0];
+    }
+
+    private static string Marked(Diagnostic d) => d.Location.SourceTree!.ToString().Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length);
+
+    [TestCase("public int Apply(State state) => 0;", TestName = "CMP0001 non-void return")]
+    [TestCase("public void Apply() { }", TestName = "CMP0001 no State")]
+    [TestCase("public void Apply(State state, int extra) { }", TestName = "CMP0001 extra parameter")]
+    [TestCase("public void Apply(Logger logger, State state) { }", TestName = "CMP0001 parameters swapped")]
+    [TestCase("public void Apply(ref State state) { }", TestName = "CMP0001 by reference")]
+    public void CMP0001_WrongSignature(string method)
+    {
+        Diagnostic d = Single($$"""
+            public sealed class A : Algorithm { [OnEvent(Event.BatchEnd)] {{method}} }
+            """, "CMP0001");
+        Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Error));
+        Assert.That(Marked(d), Is.EqualTo("Apply"));
+        Assert.That(d.GetMessage(), Does.Contain("must return void and take (State) or (State, Logger)"));
+    }
+
+    [Test]
+    public void CMP0002_StaticHandler()
+    {
+        Diagnostic d = Single("public sealed class A : Algorithm { [OnEvent(Event.BatchEnd)] public static void Apply(State state) { } }", "CMP0002");
+        Assert.That(d.GetMessage(), Does.Contain("A.Apply").And.Contain("instance method"));
+    }
+
+    [Test]
+    public void CMP0003_GenericHandler()
+    {
+        Diagnostic d = Single("public sealed class A : Algorithm { [OnEvent(Event.BatchEnd)] public void Apply<T>(State state) { } }", "CMP0003");
+        Assert.That(d.GetMessage(), Does.Contain("remove them"));
+    }
+
+    [Test]
+    public void CMP0004_PrivateHandler()
+    {
+        Diagnostic d = Single("public sealed class A : Algorithm { [OnEvent(Event.BatchEnd)] private void Apply(State state) { } }", "CMP0004");
+        Assert.That(d.GetMessage(), Does.Contain("is private").And.Contain("public or internal"));
+    }
+
+    [Test]
+    public void CMP0005_TrainerNotPartial()
+    {
+        Diagnostic d = Single("[Trainer] public class MyTrainer { }", "CMP0005");
+        Assert.That(Marked(d), Is.EqualTo("MyTrainer"));
+        Assert.That(d.GetMessage(), Does.Contain("must be declared partial"));
+    }
+
+    [TestCase("public static partial class Outer { [Trainer] public partial class MyTrainer; }", TestName = "CMP0006 nested")]
+    [TestCase("[Trainer] public partial class MyTrainer<T>;", TestName = "CMP0006 generic")]
+    public void CMP0006_TrainerNestedOrGeneric(string source)
+    {
+        Diagnostic d = Single(source, "CMP0006");
+        Assert.That(Marked(d), Is.EqualTo("MyTrainer"));
+    }
+
+    [Test]
+    public void CMP0007_TrainerWithBaseClass()
+    {
+        Diagnostic d = Single("public class Base { } [Trainer] public partial class MyTrainer : Base;", "CMP0007");
+        Assert.That(d.GetMessage(), Does.Contain("derives from 'Base'").And.Contain("remove the base class"));
+    }
+
+    [Test]
+    public void CMP0008_MemberListedTwice()
+    {
+        Diagnostic d = Single("""
+            public sealed class A : Algorithm { [OnEvent(Event.BatchEnd)] public void Apply(State state) { } }
+            [Trainer(typeof(A), typeof(A))] public partial class MyTrainer;
+            """, "CMP0008");
+        Assert.That(Marked(d), Is.EqualTo("typeof(A)"));
+        Assert.That(d.Location.SourceSpan.Start, Is.GreaterThan(d.Location.SourceTree!.ToString().IndexOf("typeof(A)")), "points at the second one");
+    }
+
+    [TestCase("public sealed class NotAMember { [OnEvent(Event.BatchEnd)] public void Apply(State state) { } }", "typeof(NotAMember)", TestName = "CMP0009 no base class")]
+    [TestCase("public sealed class G<T> : Algorithm { [OnEvent(Event.BatchEnd)] public void Apply(State state) { } }", "typeof(G<>)", TestName = "CMP0009 unbound generic")]
+    [TestCase("public interface INotAClass { }", "typeof(INotAClass)", TestName = "CMP0009 interface")]
+    public void CMP0009_InvalidMember(string declaration, string listed)
+    {
+        Diagnostic d = Single($"{declaration}\n[Trainer({listed})] public partial class MyTrainer;", "CMP0009");
+        Assert.That(Marked(d), Is.EqualTo(listed));
+        Assert.That(d.GetMessage(), Does.Contain("derive from Composer.Core.Algorithm or Composer.Core.Callback"));
+    }
+
+    [Test]
+    public void CMP0010_MemberWithoutHandlersIsAWarning()
+    {
+        Diagnostic d = Single("public sealed class Idle : Callback { } [Trainer(typeof(Idle))] public partial class MyTrainer;", "CMP0010");
+        Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        Assert.That(d.GetMessage(), Does.Contain("never calls it"));
+    }
+
+    [Test]
+    public void ValidTrainerHasNoDiagnosticsAndCompiles()
+    {
+        var diagnostics = GeneratorHarness.Analyze(Sources.QuickStart);
+        Assert.That(diagnostics, Is.Empty);
+        var (_, output) = GeneratorHarness.Generate(Sources.QuickStart);
+        Assert.That(GeneratorHarness.CompilerProblems(output), Is.Empty);
+    }
+
+    [Test]
+    public void InvalidTrainerGetsNoGeneratedCode()
+    {
+        var (generated, _) = GeneratorHarness.Generate(Usings + "[Trainer] public class MyTrainer { }");
+        Assert.That(generated, Is.Empty, "no partial part, so no second error on top of CMP0005");
+    }
+}

@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+using Composer.Generators;
+using Composer.Generators.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Composer.Generators.Tests;
+
+/// <summary>Compiles test sources against the runtime library and runs the generator and the analyzer on them.</summary>
+internal static class GeneratorHarness
+{
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.Diagnose);
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    {
+        string[] platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
+        return platform
+            .Append(typeof(Composer.Trainer).Assembly.Location)
+            .Append(typeof(TorchSharp.torch).Assembly.Location)
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToImmutableArray();
+    });
+
+    public static CSharpCompilation Compile(params string[] sources) => CSharpCompilation.Create(
+        "TestAssembly",
+        sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
+        References.Value,
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
+        [new TrainerGenerator().AsSourceGenerator()],
+        parseOptions: ParseOptions,
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator; returns the generated files and the compilation that includes them.</summary>
+    public static (ImmutableArray<GeneratedSourceResult> Sources, Compilation Output) Generate(params string[] sources)
+    {
+        CSharpCompilation input = Compile(sources);
+        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out var generatorDiagnostics);
+        Assert.That(generatorDiagnostics, Is.Empty, "the generator itself reports nothing; the analyzer does");
+        return (driver.GetRunResult().Results.Single().GeneratedSources, output);
+    }
+
+    /// <summary>The analyzer's diagnostics on the sources plus what the generator added.</summary>
+    public static ImmutableArray<Diagnostic> Analyze(params string[] sources)
+    {
+        (_, Compilation output) = Generate(sources);
+        return output.WithAnalyzers([new TrainerAnalyzer()]).GetAnalyzerDiagnosticsAsync().Result;
+    }
+
+    /// <summary>Compiler errors anywhere, and warnings in the generated files (unresolved crefs included).</summary>
+    public static IEnumerable<Diagnostic> CompilerProblems(Compilation output) =>
+        output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error ||
+            (d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true));
+}

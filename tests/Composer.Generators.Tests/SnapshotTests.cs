@@ -1,0 +1,48 @@
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+
+namespace Composer.Generators.Tests;
+
+/// <summary>
+/// The generated source, compared exactly with the approved file in Snapshots/. When a change to the
+/// generator is intended, rerun with COMPOSER_APPROVE_SNAPSHOTS=1 to approve the new text, and review the diff.
+/// </summary>
+public class SnapshotTests
+{
+    [TestCase(nameof(Sources.QuickStart), "QuickStart.QuickStartTrainer.g.cs")]
+    [TestCase(nameof(Sources.Empty), "BareTrainer.g.cs")]
+    [TestCase(nameof(Sources.Layered), "Layered.Training.LayeredTrainer.g.cs")]
+    public void GeneratedTrainerMatchesTheApprovedSnapshot(string sourceName, string hintName)
+    {
+        string source = (string)typeof(Sources).GetField(sourceName)!.GetValue(null)!;
+        var (generated, output) = GeneratorHarness.Generate(source);
+
+        Assert.That(generated.Select(g => g.HintName), Is.EqualTo(new[] { hintName }), "one file per trainer, named after it");
+        Assert.That(GeneratorHarness.CompilerProblems(output), Is.Empty, "the generated trainer compiles cleanly, crefs included");
+        Verify(generated[0].SourceText.ToString(), sourceName);
+    }
+
+    private static void Verify(string actual, string name, [CallerFilePath] string testFile = "")
+    {
+        string folder = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");
+        string approved = Path.Combine(folder, name + ".verified.cs");
+        string received = Path.Combine(folder, name + ".received.cs");
+
+        if (Environment.GetEnvironmentVariable("COMPOSER_APPROVE_SNAPSHOTS") == "1")
+        {
+            File.WriteAllText(approved, actual);
+            File.Delete(received);
+            Assert.Pass($"approved {approved}");
+        }
+
+        string expected = File.Exists(approved) ? File.ReadAllText(approved) : "";
+        if (expected == actual)
+        {
+            File.Delete(received);
+            return;
+        }
+        File.WriteAllText(received, actual);
+        Assert.Fail($"The generated source differs from {approved}. Compare it with {received}; if the change is intended, " +
+                    "rerun the tests with COMPOSER_APPROVE_SNAPSHOTS=1 and commit the approved file.");
+    }
+}
