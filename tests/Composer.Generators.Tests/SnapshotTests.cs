@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace Composer.Generators.Tests;
@@ -22,9 +21,9 @@ public class SnapshotTests
         Verify(generated[0].SourceText.ToString(), sourceName);
     }
 
-    private static void Verify(string actual, string name, [CallerFilePath] string testFile = "")
+    private static void Verify(string actual, string name)
     {
-        string folder = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");
+        string folder = Path.Combine(RepositoryRoot(), "tests", "Composer.Generators.Tests", "Snapshots");
         string approved = Path.Combine(folder, name + ".verified.cs");
         string received = Path.Combine(folder, name + ".received.cs");
 
@@ -44,5 +43,14 @@ public class SnapshotTests
         File.WriteAllText(received, actual);
         Assert.Fail($"The generated source differs from {approved}. Compare it with {received}; if the change is intended, " +
                     "rerun the tests with COMPOSER_APPROVE_SNAPSHOTS=1 and commit the approved file.");
+    }
+
+    // Not [CallerFilePath]: CI builds map source paths to /_/ for determinism.
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Composer.Generators.sln")))
+                return dir.FullName;
+        throw new DirectoryNotFoundException($"No Composer.Generators.sln above {AppContext.BaseDirectory}; run the tests from the repository.");
     }
 }
