@@ -164,7 +164,7 @@ internal static class TrainerEmitter
             "AfterBackward", "AfterTrainBatch", "BatchEnd", "BatchCheckpoint", "EpochEnd", "EpochCheckpoint", "FitEnd");
         w.Line("BeginFit();");
         loop.Raise("FitStart");
-        w.Open("while (!IsFitComplete)");
+        w.Open("while (!IsDurationReached)");
         w.Line("// Frees what the epoch's own events create; each batch also has a scope of its own.");
         w.Line($"using var epochScope = {Torch}.NewDisposeScope();");
         loop.RaiseIf("IterationStart", "IsIterationStart");
@@ -219,24 +219,22 @@ internal static class TrainerEmitter
     private static void WriteEval(SourceWriter w, LoopWriter loop)
     {
         w.Line("/// <summary>Runs every evaluator once, outside training.</summary>");
-        w.Open("public override void Eval()");
-        loop.Locals(false, "EvalStandaloneStart", "EvalStandaloneEnd");
-        w.Line("RequireEvaluators();");
-        loop.Raise("EvalStandaloneStart");
-        w.Line("foreach (var evaluator in State.Evaluators)");
-        w.Line("    RunEvaluator(evaluator);");
-        loop.Raise("EvalStandaloneEnd");
-        w.Close();
+        WriteEvaluatorsBetween(w, loop, "public override void Eval()", "EvalStandaloneStart", "EvalStandaloneEnd", "RequireEvaluators();");
     }
 
-    private static void WriteRunEvaluators(SourceWriter w, LoopWriter loop)
+    private static void WriteRunEvaluators(SourceWriter w, LoopWriter loop) =>
+        WriteEvaluatorsBetween(w, loop, "private void RunEvaluators()", "EvalBeforeAll", "EvalAfterAll", check: null);
+
+    // Eval() and the evaluation during Fit() differ only in the events around the evaluators.
+    private static void WriteEvaluatorsBetween(SourceWriter w, LoopWriter loop, string signature, string before, string after, string? check)
     {
-        w.Open("private void RunEvaluators()");
-        loop.Locals(false, "EvalBeforeAll", "EvalAfterAll");
-        loop.Raise("EvalBeforeAll");
+        w.Open(signature);
+        loop.Locals(false, before, after);
+        if (check is not null) w.Line(check);
+        loop.Raise(before);
         w.Line("foreach (var evaluator in State.Evaluators)");
         w.Line("    RunEvaluator(evaluator);");
-        loop.Raise("EvalAfterAll");
+        loop.Raise(after);
         w.Close();
     }
 

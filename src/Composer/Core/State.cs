@@ -135,8 +135,6 @@ public sealed class State
     /// </summary>
     public void StopTraining() => MaxDuration = Time.FromBatches(Timestamp.Batch);
 
-    internal bool HasBatch => _batch is not null;
-
     internal void ClearStep()
     {
         _batch = null;

@@ -42,12 +42,13 @@ public abstract class Trainer
         if (options.EvalDataloader is not null && options.Evaluators is not null)
             throw new ArgumentException("Set either EvalDataloader or Evaluators, not both.", nameof(options));
 
-        Device device = options.Device ?? ModelDevice(options.Model);
-        if (!ModelDevice(options.Model).IsSameAs(device))
+        Device modelDevice = ModelDevice(options.Model);
+        Device device = options.Device ?? modelDevice;
+        if (!modelDevice.IsSameAs(device))
         {
             if (options.Optimizer is not null)
                 throw new ArgumentException(
-                    $"The model is on {ModelDevice(options.Model)} but the trainer runs on {device}. Move the model first (model.to({device})) and create the optimizer after that, since moving replaces the parameters.",
+                    $"The model is on {modelDevice} but the trainer runs on {device}. Move the model first (model.to({device})) and create the optimizer after that, since moving replaces the parameters.",
                     nameof(options));
             options.Model.to(device);
         }
@@ -112,7 +113,7 @@ public abstract class Trainer
     }
 
     /// <summary>True once the timestamp reaches the max duration (or training was stopped).</summary>
-    protected bool IsFitComplete => State.Timestamp >= State.MaxDuration;
+    protected bool IsDurationReached => State.Timestamp >= State.MaxDuration;
 
     /// <summary>True at the first batch of the first epoch of an iteration.</summary>
     protected bool IsIterationStart => State.Timestamp.EpochInIteration == 0 && State.Timestamp.BatchInEpoch == 0;
@@ -168,9 +169,6 @@ public abstract class Trainer
         _batchClock.Stop();
         State.Timestamp = State.Timestamp.ToNextBatch(_batchSamples, 0, _batchClock.Elapsed);
     }
-
-    /// <summary>True when the run has reached its max duration in the middle of an epoch.</summary>
-    protected bool IsDurationReached => State.Timestamp >= State.MaxDuration;
 
     /// <summary>True when the epoch's last batch has been trained.</summary>
     protected bool IsDataloaderExhausted => State.Timestamp.BatchInEpoch >= State.TrainDataloader.Count;

@@ -28,7 +28,7 @@ partial class BareTrainer : global::Composer.Trainer
     {
         var state = State;
         BeginFit();
-        while (!IsFitComplete)
+        while (!IsDurationReached)
         {
             // Frees what the epoch's own events create; each batch also has a scope of its own.
             using var epochScope = global::TorchSharp.torch.NewDisposeScope();

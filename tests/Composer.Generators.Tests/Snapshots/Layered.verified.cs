@@ -75,7 +75,7 @@ partial class LayeredTrainer : global::Composer.Trainer
         BeginFit();
         // Event.FitStart
         _warmup.Prepare(state, logger);
-        while (!IsFitComplete)
+        while (!IsDurationReached)
         {
             // Frees what the epoch's own events create; each batch also has a scope of its own.
             using var epochScope = global::TorchSharp.torch.NewDisposeScope();

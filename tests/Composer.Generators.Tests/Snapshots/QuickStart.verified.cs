@@ -62,7 +62,7 @@ partial class QuickStartTrainer : global::Composer.Trainer
     {
         var state = State;
         BeginFit();
-        while (!IsFitComplete)
+        while (!IsDurationReached)
         {
             // Frees what the epoch's own events create; each batch also has a scope of its own.
             using var epochScope = global::TorchSharp.torch.NewDisposeScope();
