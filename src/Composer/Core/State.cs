@@ -20,7 +20,9 @@ public sealed class State
     internal State(
         ComposerModel model,
         optim.Optimizer optimizer,
-        IReadOnlyList<LRScheduler> schedulers,
+        IReadOnlyList<Optim.ComposerScheduler> schedulers,
+        IReadOnlyList<LRScheduler> torchSchedulers,
+        double scaleScheduleRatio,
         DataLoader trainDataloader,
         IReadOnlyList<Evaluator> evaluators,
         Time maxDuration,
@@ -31,6 +33,8 @@ public sealed class State
         Model = model;
         Optimizer = optimizer;
         Schedulers = schedulers;
+        TorchSchedulers = torchSchedulers;
+        ScaleScheduleRatio = scaleScheduleRatio;
         TrainDataloader = trainDataloader;
         Evaluators = evaluators;
         MaxDuration = maxDuration;
@@ -45,8 +49,14 @@ public sealed class State
     /// <summary>The optimizer stepping the model's parameters.</summary>
     public optim.Optimizer Optimizer { get; }
 
-    /// <summary>The learning-rate schedulers, stepped by the Trainer.</summary>
-    public IReadOnlyList<LRScheduler> Schedulers { get; }
+    /// <summary>Composer's learning-rate schedules, applied by the Trainer before every batch.</summary>
+    public IReadOnlyList<Optim.ComposerScheduler> Schedulers { get; }
+
+    /// <summary>TorchSharp's schedulers, stepped by the Trainer.</summary>
+    public IReadOnlyList<LRScheduler> TorchSchedulers { get; }
+
+    /// <summary>How much the schedules are stretched (Composer's <c>scale_schedule_ratio</c>).</summary>
+    public double ScaleScheduleRatio { get; }
 
     /// <summary>
     /// The current batch: the whole batch from <see cref="Event.AfterDataloader"/> on, through

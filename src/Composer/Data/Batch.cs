@@ -12,9 +12,9 @@ namespace Composer.Data;
 public sealed record Batch(Tensor Inputs, Tensor Targets)
 {
     /// <summary>The number of samples in the batch (the first dimension of <see cref="Inputs"/>).</summary>
-    public long Size => Inputs.shape[0];
+    public long Size => Inputs.size(0);
 
     /// <summary>The batch on <paramref name="device"/>; the same batch when it is there already.</summary>
     public Batch To(Device device) =>
-        Inputs.device.IsSameAs(device) && Targets.device.IsSameAs(device) ? this : new Batch(Inputs.to(device), Targets.to(device));
+        Inputs.IsOn(device) && Targets.IsOn(device) ? this : new Batch(Inputs.to(device), Targets.to(device));
 }

@@ -30,6 +30,7 @@ public abstract class Trainer
     private long _lastEvaluatedBatch = -1;
     private double _previousIntervalCount;
     private bool _trainingBeforeEval;
+    private readonly double[] _initialLearningRates;
 
     /// <summary>Builds the state from <paramref name="options"/>; the generated constructor then raises <see cref="Event.Init"/>.</summary>
     /// <param name="options">What to train and for how long.</param>
@@ -64,13 +65,26 @@ public abstract class Trainer
         if (evaluators.Select(e => e.Label).Distinct(StringComparer.Ordinal).Count() != evaluators.Count)
             throw new ArgumentException("Evaluator labels must be unique.", nameof(options));
 
+        double ratio = options.ScaleScheduleRatio;
+        if (!(ratio > 0) || double.IsInfinity(ratio))
+            throw new ArgumentOutOfRangeException(nameof(options), ratio, "ScaleScheduleRatio must be a positive number.");
+        if (ratio != 1.0 && options.Schedulers is not { Count: > 0 })
+            throw new ArgumentException("ScaleScheduleRatio stretches the learning-rate schedule, but no Schedulers are set; add one (for example new CosineAnnealingScheduler()) or leave the ratio at 1.", nameof(options));
+        if (ratio != 1.0 && options.TorchSchedulers is { Count: > 0 })
+            throw new ArgumentException("ScaleScheduleRatio cannot stretch TorchSharp's schedulers; use the Composer schedulers in Composer.Optim instead.", nameof(options));
+        Time maxDuration = ratio == 1.0 ? options.MaxDuration : new Time(Math.Floor(options.MaxDuration.Value * ratio), options.MaxDuration.Unit);
+
+        optim.Optimizer optimizer = options.Optimizer ?? optim.SGD(options.Model.parameters(), 0.1);
+        _initialLearningRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
         State = new State(
             options.Model,
-            options.Optimizer ?? optim.SGD(options.Model.parameters(), 0.1),
+            optimizer,
             options.Schedulers ?? [],
+            options.TorchSchedulers ?? [],
+            ratio,
             options.TrainDataloader,
             evaluators,
-            options.MaxDuration,
+            maxDuration,
             device,
             seed,
             runName);
@@ -142,7 +156,20 @@ public abstract class Trainer
         State.Batch = batches.Current.To(State.Device);
         // Counted before AfterDataloader, so algorithms that shrink the batch do not change the sample count.
         _batchSamples = State.Batch.Size;
+        ApplySchedules();
         return true;
+    }
+
+    // Batch k trains with α(k): set from this batch's timestamp, not stepped after the last one.
+    private void ApplySchedules()
+    {
+        if (State.Schedulers.Count == 0) return;
+        double multiplier = 1.0;
+        foreach (Optim.ComposerScheduler scheduler in State.Schedulers)
+            multiplier *= scheduler.Multiplier(State, State.ScaleScheduleRatio);
+        int i = 0;
+        foreach (var group in State.Optimizer.ParamGroups)
+            group.LearningRate = _initialLearningRates[i++] * multiplier;
     }
 
     /// <summary>Clears the gradients before the forward pass.</summary>
@@ -182,7 +209,7 @@ public abstract class Trainer
 
     private void StepSchedulers()
     {
-        foreach (LRScheduler scheduler in State.Schedulers)
+        foreach (LRScheduler scheduler in State.TorchSchedulers)
             scheduler.step();
     }
 

@@ -36,11 +36,24 @@ public sealed class TrainerOptions
     /// <remarks>Create it after moving the model to its device: moving replaces the parameters.</remarks>
     public optim.Optimizer? Optimizer { get; init; }
 
-    /// <summary>Learning-rate schedulers, stepped once per epoch unless <see cref="StepSchedulersEveryBatch"/>.</summary>
-    public IReadOnlyList<LRScheduler>? Schedulers { get; init; }
+    /// <summary>
+    /// Composer's learning-rate schedules (<see cref="Optim.CosineAnnealingWithWarmupScheduler"/> and the others in
+    /// <see cref="Optim"/>): before every batch each parameter group's rate becomes its initial rate times the
+    /// product of their multipliers at that batch.
+    /// </summary>
+    public IReadOnlyList<Optim.ComposerScheduler>? Schedulers { get; init; }
 
-    /// <summary>Step the schedulers after every batch instead of every epoch.</summary>
+    /// <summary>TorchSharp's own schedulers, stepped once per epoch unless <see cref="StepSchedulersEveryBatch"/>.</summary>
+    public IReadOnlyList<LRScheduler>? TorchSchedulers { get; init; }
+
+    /// <summary>Step <see cref="TorchSchedulers"/> after every batch instead of every epoch.</summary>
     public bool StepSchedulersEveryBatch { get; init; }
+
+    /// <summary>
+    /// Composer's <c>scale_schedule_ratio</c>: multiplies the max duration and stretches the
+    /// <see cref="Schedulers"/> to match (α_σ(t) = α(t / σ)). 1 by default; needs at least one scheduler.
+    /// </summary>
+    public double ScaleScheduleRatio { get; init; } = 1.0;
 
     /// <summary>The seed for torch's random state; random (and logged in <see cref="State.Seed"/>) when omitted.</summary>
     public int? Seed { get; init; }

@@ -3,7 +3,7 @@ using static TorchSharp.torch.optim;
 
 namespace Composer.Tests.Training;
 
-public class SchedulerTests
+public class TorchSchedulerTests
 {
     private static double TrainedLearningRate(bool everyBatch)
     {
@@ -12,7 +12,7 @@ public class SchedulerTests
         options = new TrainerOptions
         {
             Model = options.Model, TrainDataloader = options.TrainDataloader, MaxDuration = options.MaxDuration,
-            Optimizer = options.Optimizer, Schedulers = [scheduler], StepSchedulersEveryBatch = everyBatch, Seed = 7,
+            Optimizer = options.Optimizer, TorchSchedulers = [scheduler], StepSchedulersEveryBatch = everyBatch, Seed = 7,
         };
         var trainer = new RecordingTrainer(new EventRecorder(), options);
         trainer.Fit();

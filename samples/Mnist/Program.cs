@@ -1,0 +1,109 @@
+// Time to accuracy on real MNIST digits: Composer's small CNN, trained by a generated Trainer per recipe,
+// until the test accuracy reaches a target. Run with --help for the flags.
+using System.Diagnostics;
+using System.Globalization;
+using Composer;
+using Composer.Algorithms;
+using Composer.Callbacks;
+using Composer.Core;
+using Composer.Data;
+using Composer.Datasets;
+using Composer.Models;
+using MnistSample;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+var recipes = new Dictionary<string, Func<ThresholdStopper, EvalPrinter, TrainerOptions, Trainer>>(StringComparer.Ordinal)
+{
+    ["baseline"] = (stop, print, o) => new BaselineTrainer(stop, print, o),
+    ["label-smoothing"] = (stop, print, o) => new LabelSmoothingTrainer(new LabelSmoothing(0.1), stop, print, o),
+    ["ema"] = (stop, print, o) => new EmaTrainer(new Ema(halfLife: "50ba"), stop, print, o),
+    ["mixup"] = (stop, print, o) => new MixUpTrainer(new MixUp(alpha: 0.2), stop, print, o),
+    ["label-smoothing+ema"] = (stop, print, o) => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), stop, print, o),
+};
+
+Options options;
+try
+{
+    options = Options.Parse(args, recipes.Keys);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(Options.Usage(recipes.Keys));
+    return 2;
+}
+if (options.Help)
+{
+    Console.WriteLine(Options.Usage(recipes.Keys));
+    return 0;
+}
+
+torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
+(TensorDataset train, TensorDataset test) = Mnist.Load();
+Console.WriteLine($"MNIST: {train.Count} train, {test.Count} test images; target test accuracy {options.Target:P1}; {torch.get_num_threads()} threads");
+
+var runs = new List<Run>();
+// Seeds outside, recipes inside: any drift of the machine's speed falls on every recipe alike.
+foreach (int seed in options.Seeds)
+{
+    foreach (string recipe in options.Recipes)
+    {
+        var run = Train(recipe, seed);
+        runs.Add(run);
+        Console.WriteLine(FormattableString.Invariant(
+            $"RESULT recipe={recipe} seed={seed} reached={run.Reached} seconds={run.Seconds:F1} batches={run.Batches} accuracy={run.Accuracy:F4}"));
+    }
+}
+
+var table = new Table().AddColumns("recipe", "runs reaching target", "median seconds", "median batches", "speed-up vs first");
+double? reference = null;
+foreach (string recipe in options.Recipes)
+{
+    var mine = runs.Where(r => r.Recipe == recipe).ToList();
+    double seconds = Median(mine.Select(r => r.Reached ? r.Seconds : double.PositiveInfinity));
+    double batches = Median(mine.Select(r => r.Reached ? (double)r.Batches : double.PositiveInfinity));
+    reference ??= seconds;
+    table.AddRow(recipe, $"{mine.Count(r => r.Reached)}/{mine.Count}", seconds.ToString("F1", CultureInfo.InvariantCulture),
+        batches.ToString("F0", CultureInfo.InvariantCulture), (reference.Value / seconds).ToString("F2", CultureInfo.InvariantCulture) + "x");
+}
+AnsiConsole.Write(table);
+return 0;
+
+Run Train(string recipe, int seed)
+{
+    // The seed fixes the initial weights here and the data order and algorithms' randomness in the Trainer.
+    torch.manual_seed(seed);
+    var model = new ComposerClassifier(MnistModel.Cnn(), numClasses: 10);
+    var stopper = new ThresholdStopper("Accuracy", "test", options.Target);
+    var trainerOptions = new TrainerOptions
+    {
+        Model = model,
+        TrainDataloader = new DataLoader(train, options.BatchSize, shuffle: true, seed: seed),
+        Evaluators = [new Evaluator("test", new DataLoader(test, batchSize: 512))],
+        EvalInterval = Time.Parse(options.EvalInterval),
+        MaxDuration = Time.FromEpochs(options.MaxEpochs),
+        Optimizer = options.Optimizer == "adam"
+            ? optim.Adam(model.parameters(), lr: options.LearningRate ?? 1e-3)
+            : optim.SGD(model.parameters(), learningRate: options.LearningRate ?? 0.01, momentum: 0.5),
+        Seed = seed,
+        Device = CPU,
+    };
+    Trainer trainer = recipes[recipe](stopper, new EvalPrinter(options.Verbose), trainerOptions);
+    var clock = Stopwatch.StartNew();
+    trainer.Fit();
+    clock.Stop();
+    double accuracy = trainer.State.EvalMetrics["test"]["Accuracy"].Compute();
+    model.Dispose();
+    return new Run(recipe, seed, clock.Elapsed.TotalSeconds, trainer.State.Timestamp.Batch, accuracy, stopper.ReachedAt is not null);
+}
+
+static double Median(IEnumerable<double> values)
+{
+    double[] sorted = values.Order().ToArray();
+    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+}
+
+/// <summary>One training run: how long it took to reach the target, if it did.</summary>
+internal sealed record Run(string Recipe, int Seed, double Seconds, long Batches, double Accuracy, bool Reached);

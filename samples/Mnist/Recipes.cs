@@ -1,0 +1,27 @@
+using Composer;
+using Composer.Algorithms;
+using Composer.Callbacks;
+
+namespace MnistSample;
+
+// One generated Trainer per recipe: each compiles to its own loop with only its algorithms' calls in it.
+
+/// <summary>No algorithms: the baseline every recipe is measured against.</summary>
+[Trainer(typeof(ThresholdStopper), typeof(EvalPrinter))]
+public partial class BaselineTrainer;
+
+/// <summary>Label smoothing alone.</summary>
+[Trainer(typeof(LabelSmoothing), typeof(ThresholdStopper), typeof(EvalPrinter))]
+public partial class LabelSmoothingTrainer;
+
+/// <summary>EMA alone: evaluates the averaged weights.</summary>
+[Trainer(typeof(Ema), typeof(ThresholdStopper), typeof(EvalPrinter))]
+public partial class EmaTrainer;
+
+/// <summary>MixUp alone.</summary>
+[Trainer(typeof(MixUp), typeof(ThresholdStopper), typeof(EvalPrinter))]
+public partial class MixUpTrainer;
+
+/// <summary>Label smoothing and EMA together.</summary>
+[Trainer(typeof(LabelSmoothing), typeof(Ema), typeof(ThresholdStopper), typeof(EvalPrinter))]
+public partial class LabelSmoothingEmaTrainer;
