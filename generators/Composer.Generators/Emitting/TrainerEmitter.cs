@@ -44,6 +44,8 @@ internal static class TrainerEmitter
         w.Line();
         WriteEval(w, writer);
         w.Line();
+        WritePredict(w, writer);
+        w.Line();
         WriteRunEvaluators(w, writer);
         w.Line();
         WriteRunEvaluator(w, writer);
@@ -99,7 +101,6 @@ internal static class TrainerEmitter
     private static string NotRaisedNote(int @event) => Events.NameOf(@event) switch
     {
         "IterationEnd" or "IterationCheckpoint" => "  (never raised: no iteration length is set, as in Composer by default)",
-        var name when name.StartsWith("Predict", StringComparison.Ordinal) => "  (not raised: this version generates no Predict())",
         _ => "",
     };
 
@@ -180,6 +181,9 @@ internal static class TrainerEmitter
         loop.Raise("BatchStart");
         loop.Raise("BeforeTrainBatch");
         w.Line("ZeroGrad();");
+        w.Line("// One microbatch unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the whole batch's.");
+        w.Open("for (int microbatch = 0, microbatches = BeginMicrobatches(); microbatch < microbatches; microbatch++)");
+        w.Line("SelectMicrobatch(microbatch);");
         loop.Raise("BeforeForward");
         w.Line("state.Outputs = state.Model.Forward(state.Batch);");
         loop.Raise("AfterForward");
@@ -187,9 +191,11 @@ internal static class TrainerEmitter
         w.Line("state.Loss = state.Model.Loss(state.Outputs, state.Batch);");
         loop.Raise("AfterLoss");
         loop.Raise("BeforeBackward");
-        w.Line("state.Loss.backward();");
+        w.Line("BackwardMicrobatch();");
         loop.Raise("AfterBackward");
         w.Line("UpdateTrainMetrics();");
+        w.Close();
+        w.Line("EndMicrobatches();");
         loop.Raise("AfterTrainBatch");
         w.Line("StepOptimizer();");
         w.Line("AdvanceBatch();");
@@ -210,6 +216,7 @@ internal static class TrainerEmitter
         loop.Raise("EpochCheckpoint");
         w.Close();
         w.Close();
+        w.Line("EndFit();");
         loop.Raise("FitEnd");
         w.Line("// As in Composer, the final evaluation comes after FitEnd, and only if the interval did not just run one.");
         w.Line($"if (IsEvalDue({EventType}.FitEnd)) RunEvaluators();");
@@ -220,6 +227,35 @@ internal static class TrainerEmitter
     {
         w.Line("/// <summary>Runs every evaluator once, outside training.</summary>");
         WriteEvaluatorsBetween(w, loop, "public override void Eval()", "EvalStandaloneStart", "EvalStandaloneEnd", "RequireEvaluators();");
+    }
+
+    private static void WritePredict(SourceWriter w, LoopWriter loop)
+    {
+        w.Line("/// <summary>Runs the model on every batch of <paramref name=\"dataloader\"/> without gradients, raising the Predict events.</summary>");
+        w.Line("/// <param name=\"dataloader\">The batches to predict.</param>");
+        w.Line("/// <param name=\"returnOutputs\">Whether to collect the outputs (on the CPU, owned by the caller).</param>");
+        w.Line("/// <returns>The outputs of each batch, or an empty list when <paramref name=\"returnOutputs\"/> is false.</returns>");
+        w.Open("public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> Predict(global::Composer.Data.DataLoader dataloader, bool returnOutputs = true)");
+        loop.Locals(true, "PredictStart", "PredictBatchStart", "PredictBeforeForward", "PredictAfterForward", "PredictBatchEnd", "PredictEnd");
+        w.Line("var predictions = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();");
+        w.Line($"using (var noGrad = {Torch}.no_grad())");
+        w.Open("using (var batches = OpenPredictDataloader(dataloader))");
+        loop.Raise("PredictStart");
+        w.Open("while (true)");
+        w.Line($"using var batchScope = {Torch}.NewDisposeScope();");
+        w.Line("if (!TryNextPredictBatch(batches)) break;");
+        loop.Raise("PredictBatchStart");
+        loop.Raise("PredictBeforeForward");
+        w.Line("state.Outputs = state.Model.Forward(state.Batch);");
+        loop.Raise("PredictAfterForward");
+        w.Line("if (returnOutputs) predictions.Add(KeepPrediction());");
+        loop.Raise("PredictBatchEnd");
+        w.Close();
+        loop.Raise("PredictEnd");
+        w.Line("ClosePredictDataloader();");
+        w.Close();
+        w.Line("return predictions;");
+        w.Close();
     }
 
     private static void WriteRunEvaluators(SourceWriter w, LoopWriter loop) =>

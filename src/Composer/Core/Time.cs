@@ -171,6 +171,9 @@ public readonly partial struct Time : IEquatable<Time>, IComparable<Time>
         return FromDuration(left.Value / right.Value);
     }
 
+    /// <summary>A bare whole number is a number of epochs, as in Composer (<c>MaxDuration = 5</c>, <c>EvalInterval = 2</c>).</summary>
+    public static implicit operator Time(int epochs) => FromEpochs(epochs);
+
     /// <summary>Scales a time; whole-number units must stay whole.</summary>
     public static Time operator *(Time time, double factor) => new(time.Value * factor, time.Unit);
 

@@ -20,8 +20,8 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// <param name="batchSize">Samples per batch; at least 1.</param>
     /// <param name="shuffle">Whether each epoch visits the samples in a new random order.</param>
     /// <param name="dropLast">Whether to drop a last batch smaller than <paramref name="batchSize"/>.</param>
-    /// <param name="seed">The seed of the shuffle order.</param>
-    public DataLoader(TensorDataset dataset, int batchSize, bool shuffle = false, bool dropLast = false, long seed = 0)
+    /// <param name="seed">The seed of the shuffle order; the Trainer's seed when omitted, so one seed fixes the data order too.</param>
+    public DataLoader(TensorDataset dataset, int batchSize, bool shuffle = false, bool dropLast = false, long? seed = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize < 1)
@@ -36,7 +36,8 @@ public sealed class DataLoader : IEnumerable<Batch>
         BatchSize = batchSize;
         Shuffle = shuffle;
         DropLast = dropLast;
-        Seed = seed;
+        Seed = seed ?? 0;
+        _seedGiven = seed is not null;
     }
 
     /// <summary>The samples.</summary>
@@ -47,8 +48,18 @@ public sealed class DataLoader : IEnumerable<Batch>
     public bool Shuffle { get; }
     /// <summary>Whether a last, smaller batch is dropped.</summary>
     public bool DropLast { get; }
+    private bool _seedGiven;
+
     /// <summary>The seed of the shuffle order.</summary>
-    public long Seed { get; }
+    public long Seed { get; private set; }
+
+    /// <summary>Takes the Trainer's seed when none was given here.</summary>
+    internal void UseSeedIfUnset(long seed)
+    {
+        if (_seedGiven) return;
+        Seed = seed;
+        _seedGiven = true;
+    }
     /// <summary>The epoch whose order the next enumeration uses.</summary>
     public long Epoch { get; private set; }
 

@@ -31,6 +31,13 @@ public abstract class Trainer
     private double _previousIntervalCount;
     private bool _trainingBeforeEval;
     private readonly double[] _initialLearningRates;
+    private readonly int? _microbatchSize;
+    private readonly long _logInterval;
+    private readonly Func<State, Event, bool>? _evalPredicate;
+    private Batch? _fullBatch;
+    private Batch[] _microbatches = [];
+    private Tensor? _lossSum;
+    private bool _trainingBeforePredict;
 
     /// <summary>Builds the state from <paramref name="options"/>; the generated constructor then raises <see cref="Event.Init"/>.</summary>
     /// <param name="options">What to train and for how long.</param>
@@ -55,10 +62,18 @@ public abstract class Trainer
         }
 
         _evalInterval = options.EvalInterval ?? Time.FromEpochs(1);
+        _evalPredicate = options.EvalPredicate;
+        if (options.DeviceTrainMicrobatchSize is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.DeviceTrainMicrobatchSize, "DeviceTrainMicrobatchSize must be at least 1 (or null for the whole batch).");
+        _microbatchSize = options.DeviceTrainMicrobatchSize;
+        if (options.LogInterval < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.LogInterval, "LogInterval is a number of batches, at least 1.");
+        _logInterval = options.LogInterval;
         _computeTrainingMetrics = options.ComputeTrainingMetrics;
         _stepSchedulersEveryBatch = options.StepSchedulersEveryBatch;
 
         int seed = options.Seed ?? Random.Shared.Next();
+        options.TrainDataloader.UseSeedIfUnset(seed);
         string runName = options.RunName ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
         IReadOnlyList<Evaluator> evaluators = options.Evaluators
             ?? (options.EvalDataloader is null ? [] : [new Evaluator("eval", options.EvalDataloader)]);
@@ -107,6 +122,15 @@ public abstract class Trainer
 
     /// <summary>Runs every evaluator once, outside training.</summary>
     public abstract void Eval();
+
+    /// <summary>
+    /// Runs the model in eval mode, without gradients, on every batch of <paramref name="dataloader"/>,
+    /// raising the Predict events (Composer's <c>Trainer.predict</c>).
+    /// </summary>
+    /// <param name="dataloader">The batches to predict.</param>
+    /// <param name="returnOutputs">Whether to collect the outputs.</param>
+    /// <returns>Each batch's outputs, detached and on the CPU; the caller owns (and disposes) them.</returns>
+    public abstract List<Tensor> Predict(DataLoader dataloader, bool returnOutputs = true);
 
     /// <summary>Throws a clear error when <c>Eval()</c> has nothing to evaluate.</summary>
     protected void RequireEvaluators()
@@ -175,6 +199,61 @@ public abstract class Trainer
     /// <summary>Clears the gradients before the forward pass.</summary>
     protected void ZeroGrad() => State.Optimizer.zero_grad();
 
+    /// <summary>
+    /// Splits <see cref="State.Batch"/> into microbatches of <see cref="TrainerOptions.DeviceTrainMicrobatchSize"/>
+    /// samples; returns how many (1 when the option is unset or the batch is no larger).
+    /// </summary>
+    protected int BeginMicrobatches()
+    {
+        _fullBatch = State.Batch;
+        _lossSum = null;
+        long size = _fullBatch.Size;
+        if (_microbatchSize is not { } micro || micro >= size)
+        {
+            if (_microbatches.Length != 1) _microbatches = new Batch[1];
+            _microbatches[0] = _fullBatch;
+            return 1;
+        }
+        int count = (int)((size + micro - 1) / micro);
+        if (_microbatches.Length != count) _microbatches = new Batch[count];
+        for (int i = 0; i < count; i++)
+        {
+            long start = (long)i * micro;
+            long length = Math.Min(micro, size - start);
+            _microbatches[i] = new Batch(_fullBatch.Inputs.narrow(0, start, length), _fullBatch.Targets.narrow(0, start, length));
+        }
+        return count;
+    }
+
+    /// <summary>Makes microbatch <paramref name="index"/> the <see cref="State.Batch"/> for the forward to backward events.</summary>
+    protected void SelectMicrobatch(int index) => State.Batch = _microbatches[index];
+
+    /// <summary>
+    /// Back-propagates the microbatch's loss scaled by its share of the batch (size / batch size), so the
+    /// accumulated gradients equal the whole batch's for a mean-reduced loss.
+    /// </summary>
+    protected void BackwardMicrobatch()
+    {
+        if (_microbatches.Length == 1)
+        {
+            State.Loss.backward();
+            return;
+        }
+        Tensor scaled = State.Loss * ((double)State.Batch.Size / _fullBatch!.Size);
+        scaled.backward();
+        Tensor part = scaled.detach();
+        _lossSum = _lossSum is null ? part : _lossSum + part;
+    }
+
+    /// <summary>Restores the whole batch after the microbatches; <see cref="State.Loss"/> becomes the batch's loss.</summary>
+    protected void EndMicrobatches()
+    {
+        State.Batch = _fullBatch!;
+        if (_lossSum is not null) State.Loss = _lossSum;
+        _fullBatch = null;
+        _lossSum = null;
+    }
+
     /// <summary>Adds the batch to the training metrics when they are computed.</summary>
     protected void UpdateTrainMetrics()
     {
@@ -194,8 +273,14 @@ public abstract class Trainer
     protected void AdvanceBatch()
     {
         _batchClock.Stop();
+        // Kept as a tensor: read at the next flush, so logging the loss does not wait for the device.
+        Logger.LogTensorMetrics("loss/train/total", State.Loss);
         State.Timestamp = State.Timestamp.ToNextBatch(_batchSamples, 0, _batchClock.Elapsed);
+        if (State.Timestamp.Batch % _logInterval == 0) Logger.Flush();
     }
+
+    /// <summary>Hands the last logged values to the destinations before <see cref="Event.FitEnd"/>.</summary>
+    protected void EndFit() => Logger.Flush();
 
     /// <summary>True when the epoch's last batch has been trained.</summary>
     protected bool IsDataloaderExhausted => State.Timestamp.BatchInEpoch >= State.TrainDataloader.Count;
@@ -203,6 +288,7 @@ public abstract class Trainer
     /// <summary>Moves the timestamp to the next epoch, stepping per-epoch schedulers first as Composer does.</summary>
     protected void AdvanceEpoch()
     {
+        Logger.Flush();
         if (!_stepSchedulersEveryBatch) StepSchedulers();
         State.Timestamp = State.Timestamp.ToNextEpoch();
     }
@@ -219,7 +305,14 @@ public abstract class Trainer
     /// </summary>
     protected bool IsEvalDue(Event trigger)
     {
-        if (State.Evaluators.Count == 0 || _evalInterval.Value == 0) return false;
+        if (State.Evaluators.Count == 0) return false;
+        if (_evalPredicate is not null)
+        {
+            bool asked = _evalPredicate(State, trigger);
+            if (asked) _lastEvaluatedBatch = State.Timestamp.Batch;
+            return asked;
+        }
+        if (_evalInterval.Value == 0) return false;
         bool due = trigger switch
         {
             Event.EpochEnd => _evalInterval.Unit == TimeUnit.Epoch && State.Timestamp.Epoch % _evalInterval.Count == 0,
@@ -284,6 +377,7 @@ public abstract class Trainer
     protected void ComputeEvalMetrics(Evaluator evaluator)
     {
         State.ClearStep();
+        Logger.Flush();
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach ((string name, Metric metric) in evaluator.Metrics!)
             values[$"metrics/{evaluator.Label}/{name}"] = metric.Compute();
@@ -296,6 +390,32 @@ public abstract class Trainer
         State.Dataloader = State.TrainDataloader;
         State.DataloaderLabel = "train";
         State.Model.train(_trainingBeforeEval);
+    }
+
+    /// <summary>Prepares a prediction loop: the model in eval mode and <paramref name="dataloader"/> current.</summary>
+    protected IEnumerator<Batch> OpenPredictDataloader(DataLoader dataloader)
+    {
+        ArgumentNullException.ThrowIfNull(dataloader);
+        _trainingBeforePredict = State.Model.training;
+        State.Model.eval();
+        State.Dataloader = dataloader;
+        State.DataloaderLabel = "predict";
+        return dataloader.GetEnumerator();
+    }
+
+    /// <summary>Takes the next batch to predict onto the device; false when the data is exhausted.</summary>
+    protected bool TryNextPredictBatch(IEnumerator<Batch> batches) => TryNextEvalBatch(batches);
+
+    /// <summary>The batch's outputs, detached, on the CPU, and outside the batch's dispose scope.</summary>
+    protected Tensor KeepPrediction() => State.Outputs.detach().cpu().DetachFromDisposeScope();
+
+    /// <summary>Restores the training dataloader and the model's mode after <see cref="Event.PredictEnd"/>.</summary>
+    protected void ClosePredictDataloader()
+    {
+        State.ClearStep();
+        State.Dataloader = State.TrainDataloader;
+        State.DataloaderLabel = "train";
+        State.Model.train(_trainingBeforePredict);
     }
 
     private static Device ModelDevice(nn.Module model)

@@ -32,6 +32,20 @@ public sealed class TrainerOptions
     /// </summary>
     public Time? EvalInterval { get; init; }
 
+    /// <summary>
+    /// Decides when to evaluate instead of <see cref="EvalInterval"/>, as Composer's callable <c>eval_interval</c>:
+    /// asked at <see cref="Event.BatchEnd"/>, <see cref="Event.EpochEnd"/> and, for a last evaluation after the run,
+    /// <see cref="Event.FitEnd"/>.
+    /// </summary>
+    public Func<State, Event, bool>? EvalPredicate { get; init; }
+
+    /// <summary>
+    /// Splits each batch into microbatches of this many samples: forward, loss and backward (and their
+    /// events) run per microbatch, each loss scaled by its share so the gradients equal the whole batch's.
+    /// Null (the default) trains the whole batch at once.
+    /// </summary>
+    public int? DeviceTrainMicrobatchSize { get; init; }
+
     /// <summary>The optimizer; SGD with a learning rate of 0.1 when omitted (Composer's default rate).</summary>
     /// <remarks>Create it after moving the model to its device: moving replaces the parameters.</remarks>
     public optim.Optimizer? Optimizer { get; init; }
@@ -54,6 +68,13 @@ public sealed class TrainerOptions
     /// <see cref="Schedulers"/> to match (α_σ(t) = α(t / σ)). 1 by default; needs at least one scheduler.
     /// </summary>
     public double ScaleScheduleRatio { get; init; } = 1.0;
+
+    /// <summary>
+    /// How many batches the logged device values (the training loss, monitors' norms) are kept before they are
+    /// read and handed to the logger destinations; reading waits for the device. 50 by default; they are also
+    /// read at the end of each epoch and before each evaluation. 1 sends every batch's values at once.
+    /// </summary>
+    public int LogInterval { get; init; } = 50;
 
     /// <summary>The seed for torch's random state; random (and logged in <see cref="State.Seed"/>) when omitted.</summary>
     public int? Seed { get; init; }

@@ -14,8 +14,8 @@ public static class NativeMemoryGrowth
     /// <summary>Runs every loop and model in a child process and prints a Markdown table.</summary>
     public static int Run()
     {
-        Console.WriteLine("| model | loop | RSS after 1k steps (MB) | RSS after 5k steps (MB) | growth (MB) | peak RSS (MB) |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine("| model | loop | RSS after 1k steps (MB) | RSS after 5k steps (MB) | growth (MB) | live tensors 1k / 5k | peak RSS (MB) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (string model in new[] { "mlp", "cnn" })
         foreach (string loop in new[] { "plain", "trainer" })
         {
@@ -24,36 +24,47 @@ public static class NativeMemoryGrowth
             using Process child = Process.Start(start)!;
             string[] fields = child.StandardOutput.ReadToEnd().Trim().Split(' ');
             child.WaitForExit();
-            if (child.ExitCode != 0 || fields.Length != 3) return child.ExitCode == 0 ? 1 : child.ExitCode;
-            double[] mb = fields.Select(f => long.Parse(f) / 1048576.0).ToArray();
-            Console.WriteLine($"| {model} | {loop} | {mb[0]:F1} | {mb[1]:F1} | {mb[1] - mb[0]:+0.0;-0.0;0.0} | {mb[2]:F1} |");
+            if (child.ExitCode != 0 || fields.Length != 5) return child.ExitCode == 0 ? 1 : child.ExitCode;
+            double[] mb = fields.Take(3).Select(f => long.Parse(f) / 1048576.0).ToArray();
+            Console.WriteLine($"| {model} | {loop} | {mb[0]:F1} | {mb[1]:F1} | {mb[1] - mb[0]:+0.0;-0.0;0.0} | {fields[3]} / {fields[4]} | {mb[2]:F1} |");
         }
         return 0;
     }
 
-    /// <summary>In the child: trains and prints "rss@1k rss@5k peak" in bytes.</summary>
+    /// <summary>
+    /// In the child: trains and prints "rss@1k rss@5k peak" in bytes and the live tensor counts at 1k and 5k.
+    /// Each reading follows a full garbage collection, so what remains is what is really held.
+    /// </summary>
     public static bool TryRunChild(string[] args)
     {
         if (args.Length != 3 || args[0] != ChildFlag) return false;
         using var workload = new MnistWorkload(args[2]);
-        long at1k, at5k;
+        long at1k, at5k, live1k, live5k;
         if (args[1] == "plain")
         {
             for (int epoch = 0; epoch < 8; epoch++) workload.PlainEpoch();
-            at1k = PeakWorkingSet.ReadStatus("VmRSS");
+            (at1k, live1k) = Read();
             for (int epoch = 8; epoch < 40; epoch++) workload.PlainEpoch();
-            at5k = PeakWorkingSet.ReadStatus("VmRSS");
+            (at5k, live5k) = Read();
         }
         else
         {
             var trainer = workload.CreateTrainer(Time.FromBatches(1000));
             trainer.Fit();
-            at1k = PeakWorkingSet.ReadStatus("VmRSS");
+            (at1k, live1k) = Read();
             trainer.State.MaxDuration = Time.FromBatches(5000);
             trainer.Fit();
-            at5k = PeakWorkingSet.ReadStatus("VmRSS");
+            (at5k, live5k) = Read();
         }
-        Console.WriteLine($"{at1k} {at5k} {PeakWorkingSet.ReadStatus("VmHWM")}");
+        Console.WriteLine($"{at1k} {at5k} {PeakWorkingSet.ReadStatus("VmHWM")} {live1k} {live5k}");
         return true;
+    }
+
+    private static (long Rss, long LiveTensors) Read()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return (PeakWorkingSet.ReadStatus("VmRSS"), TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }

@@ -35,8 +35,11 @@ public static class PeakWorkingSet
         File.WriteAllText(Path.Combine(Directory, key), ReadStatus("VmHWM").ToString());
     }
 
-    /// <summary>The key of a benchmark case: its method and parameters.</summary>
+    /// <summary>The key of a benchmark case: its method and parameters (<c>Name=value</c>, comma-separated).</summary>
     public static string KeyOf(string method, string parameters) => $"{method}-{parameters}".Replace('=', '_').Replace(' ', '_');
+
+    private static string ParametersOf(BenchmarkCase benchmarkCase) =>
+        string.Join(",", benchmarkCase.Parameters.Items.Select(p => $"{p.Name}={p.Value}"));
 
     /// <summary>The column: peak resident set in MB, and its ratio to the baseline's.</summary>
     public sealed class Column : IColumn
@@ -73,7 +76,7 @@ public static class PeakWorkingSet
             long? peak = Read(benchmarkCase);
             if (peak is null) return "-";
             BenchmarkCase? baseline = summary.BenchmarksCases.FirstOrDefault(c =>
-                c.Descriptor.Baseline && c.Parameters.DisplayInfo == benchmarkCase.Parameters.DisplayInfo);
+                c.Descriptor.Baseline && ParametersOf(c) == ParametersOf(benchmarkCase));
             long? basePeak = baseline is null ? null : Read(baseline);
             string ratio = basePeak is > 0 ? $" [{(double)peak / basePeak.Value:F3}]" : "";
             return $"{peak / 1048576.0:F1}{ratio}";
@@ -81,7 +84,7 @@ public static class PeakWorkingSet
 
         private static long? Read(BenchmarkCase benchmarkCase)
         {
-            string path = Path.Combine(Directory, KeyOf(benchmarkCase.Descriptor.WorkloadMethod.Name, benchmarkCase.Parameters.DisplayInfo));
+            string path = Path.Combine(Directory, KeyOf(benchmarkCase.Descriptor.WorkloadMethod.Name, ParametersOf(benchmarkCase)));
             return File.Exists(path) ? long.Parse(File.ReadAllText(path)) : null;
         }
     }

@@ -12,7 +12,7 @@
 //   EpochCheckpoint    Checkpoints.Save
 //   FitEnd             JsonLines.Open
 //   EvalStandaloneEnd  Checkpoints.Save
-//   PredictEnd         Event2.Predicted  (not raised: this version generates no Predict())
+//   PredictEnd         Event2.Predicted
 
 #nullable enable
 
@@ -98,14 +98,20 @@ partial class LayeredTrainer : global::Composer.Trainer
                     using var batchScope = global::TorchSharp.torch.NewDisposeScope();
                     if (!TryNextTrainBatch(batches)) break;
                     ZeroGrad();
-                    state.Outputs = state.Model.Forward(state.Batch);
-                    // Event.AfterForward: algorithms first in, last out.
-                    _event2.After(state);
-                    _warmup.Count(state);
-                    _warmup.Inspect(state);
-                    state.Loss = state.Model.Loss(state.Outputs, state.Batch);
-                    state.Loss.backward();
-                    UpdateTrainMetrics();
+                    // One microbatch unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the whole batch's.
+                    for (int microbatch = 0, microbatches = BeginMicrobatches(); microbatch < microbatches; microbatch++)
+                    {
+                        SelectMicrobatch(microbatch);
+                        state.Outputs = state.Model.Forward(state.Batch);
+                        // Event.AfterForward: algorithms first in, last out.
+                        _event2.After(state);
+                        _warmup.Count(state);
+                        _warmup.Inspect(state);
+                        state.Loss = state.Model.Loss(state.Outputs, state.Batch);
+                        BackwardMicrobatch();
+                        UpdateTrainMetrics();
+                    }
+                    EndMicrobatches();
                     StepOptimizer();
                     AdvanceBatch();
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
@@ -127,6 +133,7 @@ partial class LayeredTrainer : global::Composer.Trainer
                 _checkpoints.Save(state, logger);
             }
         }
+        EndFit();
         // Event.FitEnd
         _jsonLines.Open(state);
         // As in Composer, the final evaluation comes after FitEnd, and only if the interval did not just run one.
@@ -143,6 +150,31 @@ partial class LayeredTrainer : global::Composer.Trainer
             RunEvaluator(evaluator);
         // Event.EvalStandaloneEnd
         _checkpoints.Save(state, logger);
+    }
+
+    /// <summary>Runs the model on every batch of <paramref name="dataloader"/> without gradients, raising the Predict events.</summary>
+    /// <param name="dataloader">The batches to predict.</param>
+    /// <param name="returnOutputs">Whether to collect the outputs (on the CPU, owned by the caller).</param>
+    /// <returns>The outputs of each batch, or an empty list when <paramref name="returnOutputs"/> is false.</returns>
+    public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> Predict(global::Composer.Data.DataLoader dataloader, bool returnOutputs = true)
+    {
+        var state = State;
+        var predictions = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
+        using (var noGrad = global::TorchSharp.torch.no_grad())
+        using (var batches = OpenPredictDataloader(dataloader))
+        {
+            while (true)
+            {
+                using var batchScope = global::TorchSharp.torch.NewDisposeScope();
+                if (!TryNextPredictBatch(batches)) break;
+                state.Outputs = state.Model.Forward(state.Batch);
+                if (returnOutputs) predictions.Add(KeepPrediction());
+            }
+            // Event.PredictEnd
+            _event2.Predicted(state);
+            ClosePredictDataloader();
+        }
+        return predictions;
     }
 
     private void RunEvaluators()

@@ -75,14 +75,20 @@ partial class QuickStartTrainer : global::Composer.Trainer
                     using var batchScope = global::TorchSharp.torch.NewDisposeScope();
                     if (!TryNextTrainBatch(batches)) break;
                     ZeroGrad();
-                    state.Outputs = state.Model.Forward(state.Batch);
-                    // Event.BeforeLoss
-                    _labelSmoothing.SmoothTargets(state);
-                    state.Loss = state.Model.Loss(state.Outputs, state.Batch);
-                    // Event.AfterLoss
-                    _labelSmoothing.RestoreTargets(state);
-                    state.Loss.backward();
-                    UpdateTrainMetrics();
+                    // One microbatch unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the whole batch's.
+                    for (int microbatch = 0, microbatches = BeginMicrobatches(); microbatch < microbatches; microbatch++)
+                    {
+                        SelectMicrobatch(microbatch);
+                        state.Outputs = state.Model.Forward(state.Batch);
+                        // Event.BeforeLoss
+                        _labelSmoothing.SmoothTargets(state);
+                        state.Loss = state.Model.Loss(state.Outputs, state.Batch);
+                        // Event.AfterLoss
+                        _labelSmoothing.RestoreTargets(state);
+                        BackwardMicrobatch();
+                        UpdateTrainMetrics();
+                    }
+                    EndMicrobatches();
                     StepOptimizer();
                     AdvanceBatch();
                     // Event.BatchEnd
@@ -106,6 +112,7 @@ partial class QuickStartTrainer : global::Composer.Trainer
                 if (IsEvalDue(global::Composer.Core.Event.EpochEnd)) RunEvaluators();
             }
         }
+        EndFit();
         // As in Composer, the final evaluation comes after FitEnd, and only if the interval did not just run one.
         if (IsEvalDue(global::Composer.Core.Event.FitEnd)) RunEvaluators();
     }
@@ -116,6 +123,29 @@ partial class QuickStartTrainer : global::Composer.Trainer
         RequireEvaluators();
         foreach (var evaluator in State.Evaluators)
             RunEvaluator(evaluator);
+    }
+
+    /// <summary>Runs the model on every batch of <paramref name="dataloader"/> without gradients, raising the Predict events.</summary>
+    /// <param name="dataloader">The batches to predict.</param>
+    /// <param name="returnOutputs">Whether to collect the outputs (on the CPU, owned by the caller).</param>
+    /// <returns>The outputs of each batch, or an empty list when <paramref name="returnOutputs"/> is false.</returns>
+    public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> Predict(global::Composer.Data.DataLoader dataloader, bool returnOutputs = true)
+    {
+        var state = State;
+        var predictions = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
+        using (var noGrad = global::TorchSharp.torch.no_grad())
+        using (var batches = OpenPredictDataloader(dataloader))
+        {
+            while (true)
+            {
+                using var batchScope = global::TorchSharp.torch.NewDisposeScope();
+                if (!TryNextPredictBatch(batches)) break;
+                state.Outputs = state.Model.Forward(state.Batch);
+                if (returnOutputs) predictions.Add(KeepPrediction());
+            }
+            ClosePredictDataloader();
+        }
+        return predictions;
     }
 
     private void RunEvaluators()
