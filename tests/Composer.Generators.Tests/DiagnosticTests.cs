@@ -110,6 +110,14 @@ public class DiagnosticTests
     }
 
     [Test]
+    public void CMP0010_IsNotReportedForLoggerDestinations()
+    {
+        var diagnostics = GeneratorHarness.Analyze(
+            "public sealed class Sink : Composer.Loggers.LoggerDestination { } [Trainer(typeof(Sink))] public partial class MyTrainer;");
+        Assert.That(diagnostics.Select(d => d.Id), Does.Not.Contain("CMP0010"));
+    }
+
+    [Test]
     public void ValidTrainerHasNoDiagnosticsAndCompiles()
     {
         var diagnostics = GeneratorHarness.Analyze(Sources.QuickStart);

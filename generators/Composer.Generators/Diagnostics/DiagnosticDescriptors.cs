@@ -64,6 +64,6 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MemberWithoutHandlers = new(
         "CMP0010",
         "Trainer member has no [OnEvent] method",
-        "'{0}' has no [OnEvent] method, so trainer '{1}' never calls it; subscribe a method with [OnEvent(Event.X)] or remove it from the list",
+        "'{0}' has no [OnEvent] method, so trainer '{1}' never calls it; subscribe a method with [OnEvent(Event.X)] or remove it from the list (logger destinations are exempt: the Logger reaches them)",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 }

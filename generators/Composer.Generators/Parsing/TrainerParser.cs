@@ -77,7 +77,8 @@ internal static class TrainerParser
             }
 
             EquatableArray<HandlerSpec> handlers = HandlersOf(type);
-            if (handlers.Count == 0 && !HasAnyHandlerAttribute(type))
+            // A logger destination is reached through the Logger, so it needs no event of its own.
+            if (handlers.Count == 0 && kind != MemberKind.Logger && !HasAnyHandlerAttribute(type))
                 report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.MemberWithoutHandlers, memberLocation, type.ToDisplayString(), trainerName));
 
             string camel = UniqueName(CamelCase(type.Name), usedNames);

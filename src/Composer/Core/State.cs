@@ -108,6 +108,14 @@ public sealed class State
     /// <summary>The fraction of <see cref="MaxDuration"/> done, as a time in <see cref="TimeUnit.Duration"/>.</summary>
     public Time ElapsedDuration => Time.FromDuration(Timestamp.Get(MaxDuration.Unit) / MaxDuration.Value);
 
+    /// <summary>
+    /// The fraction of the run done, in [0, 1]: like <see cref="ElapsedDuration"/>, but counted in batches
+    /// when the max duration is in epochs, so it moves every batch (for progress bars and estimates).
+    /// </summary>
+    public double Progress => Math.Clamp(MaxDuration.Unit == TimeUnit.Epoch && TrainDataloader.Count > 0
+        ? Timestamp.Batch / (MaxDuration.Value * TrainDataloader.Count)
+        : ElapsedDuration.Value, 0.0, 1.0);
+
     /// <summary>The dataloader being iterated: the train one, or an evaluator's during evaluation.</summary>
     public DataLoader? Dataloader { get; internal set; }
 
