@@ -1,10 +1,11 @@
-// Composer's quick start in C#: a Linear(10, 10) classifier on synthetic data, trained for one epoch with
-// LabelSmoothing and EMA composed into a generated Trainer.
+// Composer's quick start in C#: a Linear(10, 10) classifier on synthetic data, trained for three epochs with
+// LabelSmoothing and EMA composed into a generated Trainer, with a progress bar.
 using Composer;
 using Composer.Algorithms;
 using Composer.Core;
 using Composer.Data;
 using Composer.Datasets;
+using Composer.Loggers;
 using Composer.Models;
 using QuickStart;
 using TorchSharp;
@@ -20,12 +21,14 @@ var trainer = new QuickStartTrainer(
     new LabelSmoothing(smoothing: 0.1),
     new Ema(halfLife: "10ba"),
     losses,
+    // Bars in a terminal; plain lines when the output is redirected or CI is set.
+    new ProgressBarLogger(),
     new TrainerOptions
     {
         Model = model,
         TrainDataloader = new DataLoader(trainData, batchSize: 32, shuffle: true),
         EvalDataloader = new DataLoader(evalData, batchSize: 32),
-        MaxDuration = Time.Parse("1ep"),
+        MaxDuration = Time.Parse("3ep"),
         Optimizer = optim.Adam(model.parameters(), lr: 1e-3),
         Device = CPU,
         Seed = 42,
@@ -41,6 +44,6 @@ return 0;
 namespace QuickStart
 {
     /// <summary>The generated Trainer: the generator writes its constructor, Fit() and Eval().</summary>
-    [Trainer(typeof(LabelSmoothing), typeof(Ema), typeof(LossPrinter))]
+    [Trainer(typeof(LabelSmoothing), typeof(Ema), typeof(LossPrinter), typeof(ProgressBarLogger))]
     public partial class QuickStartTrainer;
 }
