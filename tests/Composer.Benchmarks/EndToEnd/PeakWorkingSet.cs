@@ -42,36 +42,11 @@ public static class PeakWorkingSet
         string.Join(",", benchmarkCase.Parameters.Items.Select(p => $"{p.Name}={p.Value}"));
 
     /// <summary>The column: peak resident set in MB, and its ratio to the baseline's.</summary>
-    public sealed class Column : IColumn
+    public sealed class Column() : CustomColumn("Peak RSS (MB) [ratio]",
+        "Peak resident set (VmHWM) of the benchmark's process, and its ratio to the baseline's", UnitType.Size)
     {
         /// <inheritdoc/>
-        public string Id => nameof(PeakWorkingSet);
-        /// <inheritdoc/>
-        public string ColumnName => "Peak RSS (MB) [ratio]";
-        /// <inheritdoc/>
-        public bool AlwaysShow => true;
-        /// <inheritdoc/>
-        public ColumnCategory Category => ColumnCategory.Metric;
-        /// <inheritdoc/>
-        public int PriorityInCategory => 0;
-        /// <inheritdoc/>
-        public bool IsNumeric => true;
-        /// <inheritdoc/>
-        public UnitType UnitType => UnitType.Size;
-        /// <inheritdoc/>
-        public string Legend => "Peak resident set (VmHWM) of the benchmark's process, and its ratio to the baseline's";
-
-        /// <inheritdoc/>
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-        /// <inheritdoc/>
-        public bool IsAvailable(Summary summary) => true;
-
-        /// <inheritdoc/>
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        /// <inheritdoc/>
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        public override string GetValue(Summary summary, BenchmarkCase benchmarkCase)
         {
             long? peak = Read(benchmarkCase);
             if (peak is null) return "-";

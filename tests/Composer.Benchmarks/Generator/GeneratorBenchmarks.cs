@@ -74,7 +74,8 @@ public class GeneratorBenchmarks
     /// Counts, in the host, the step outputs that ran again (New or Modified) after the unrelated edit and
     /// the source outputs that were not Cached; 0 means the cache held.
     /// </summary>
-    public sealed class RerunColumn : IColumn
+    public sealed class RerunColumn() : CustomColumn("Steps rerun",
+        "Generator steps and outputs that ran again after an unrelated edit (0: the cache held)", UnitType.Dimensionless)
     {
         private static readonly Lazy<int> Reruns = new(() =>
         {
@@ -91,29 +92,7 @@ public class GeneratorBenchmarks
         });
 
         /// <inheritdoc/>
-        public string Id => nameof(RerunColumn);
-        /// <inheritdoc/>
-        public string ColumnName => "Steps rerun";
-        /// <inheritdoc/>
-        public bool AlwaysShow => true;
-        /// <inheritdoc/>
-        public ColumnCategory Category => ColumnCategory.Custom;
-        /// <inheritdoc/>
-        public int PriorityInCategory => 0;
-        /// <inheritdoc/>
-        public bool IsNumeric => true;
-        /// <inheritdoc/>
-        public UnitType UnitType => UnitType.Dimensionless;
-        /// <inheritdoc/>
-        public string Legend => "Generator steps and outputs that ran again after an unrelated edit (0: the cache held)";
-        /// <inheritdoc/>
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        /// <inheritdoc/>
-        public bool IsAvailable(Summary summary) => true;
-        /// <inheritdoc/>
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
+        public override string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
             benchmarkCase.Descriptor.WorkloadMethod.Name == nameof(AfterUnrelatedEdit) ? Reruns.Value.ToString() : "-";
-        /// <inheritdoc/>
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
     }
 }
