@@ -34,7 +34,7 @@ public class MicrobatchTests
     {
         Tensor[] full = WeightsAfterOneStep(null);
         Tensor[] micro = WeightsAfterOneStep(microbatchSize);
-        Tensor[] untrained = WeightsAfterOneStepOfNothing();
+        Tensor[] untrained = InitialWeights();
         for (int i = 0; i < full.Length; i++)
         {
             Assert.That(micro[i].sub(full[i]).abs().max().item<float>(), Is.LessThan(1e-6f), $"parameter {i}");
@@ -42,7 +42,7 @@ public class MicrobatchTests
         }
     }
 
-    private static Tensor[] WeightsAfterOneStepOfNothing()
+    private static Tensor[] InitialWeights()
     {
         torch.manual_seed(3);
         return nn.Linear(4, 3).parameters().Select(p => p.detach().clone()).ToArray();
