@@ -129,8 +129,8 @@ internal static class TrainerEmitter
     private static void WriteConstructor(SourceWriter w, TrainerSpec spec, LoopWriter loop)
     {
         w.Line("/// <summary>");
-        w.Line($"/// Creates the trainer, then raises <see cref=\"{EventType}.Init\"/>, <see cref=\"{EventType}.BeforeLoad\"/> and");
-        w.Line($"/// <see cref=\"{EventType}.AfterLoad\"/> and seeds the random state, as Composer's Trainer does.");
+        w.Line($"/// Creates the trainer, then raises <see cref=\"{EventType}.Init\"/> and <see cref=\"{EventType}.BeforeLoad\"/>, loads a");
+        w.Line($"/// checkpoint if asked, raises <see cref=\"{EventType}.AfterLoad\"/> and seeds the random state, as Composer's Trainer does.");
         w.Line("/// </summary>");
         foreach (MemberSpec member in spec.Members)
             w.Line($"/// <param name=\"{member.ParameterName.TrimStart('@')}\">The <see cref=\"{member.TypeName}\"/> the trainer calls.</param>");
@@ -138,19 +138,20 @@ internal static class TrainerEmitter
 
         string parameters = string.Join(", ", spec.Members.Select(m => $"{m.TypeName} {m.ParameterName}")
             .Append("global::Composer.TrainerOptions options"));
-        string loggers = string.Join(", ", spec.Members.Where(m => m.Kind == MemberKind.Logger).Select(m => m.ParameterName));
-        string loggerArray = loggers.Length == 0
-            ? "global::System.Array.Empty<global::Composer.Loggers.LoggerDestination>()"
-            : $"new global::Composer.Loggers.LoggerDestination[] {{ {loggers} }}";
+        string members = spec.Members.Count == 0
+            ? "global::System.Array.Empty<object>()"
+            : $"new object[] {{ {string.Join(", ", spec.Members.Select(m => m.ParameterName))} }}";
 
         w.Line($"public {spec.ClassName}({parameters})");
-        w.Line($"    : base(options, {loggerArray})");
+        w.Line($"    : base(options, {members})");
         w.OpenBrace();
         foreach (MemberSpec member in spec.Members)
             w.Line($"{member.FieldName} = {member.ParameterName} ?? throw new global::System.ArgumentNullException(nameof({member.ParameterName}));");
         loop.Locals(false, "Init", "BeforeLoad", "AfterLoad");
         loop.Raise("Init");
         loop.Raise("BeforeLoad");
+        w.Line("// Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.");
+        w.Line("LoadCheckpoint();");
         loop.Raise("AfterLoad");
         w.Line("SeedAll();");
         w.Close();

@@ -134,8 +134,8 @@ public sealed class State
     /// <summary>The device the model and batches are on.</summary>
     public Device Device { get; }
 
-    /// <summary>The seed that fixed the random state at construction.</summary>
-    public int Seed { get; }
+    /// <summary>The seed that fixed the random state at construction (the saved run's, after a resume).</summary>
+    public int Seed { get; internal set; }
 
     /// <summary>The name of this run.</summary>
     public string RunName { get; }
@@ -146,6 +146,31 @@ public sealed class State
     /// <summary>The evaluation metrics by evaluator label, then by name.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, Metric>> EvalMetrics { get; internal set; } =
         new Dictionary<string, IReadOnlyDictionary<string, Metric>>();
+
+    /// <summary>The trainer's algorithms, in the order it lists them.</summary>
+    public IReadOnlyList<Algorithm> Algorithms { get; private set; } = [];
+
+    /// <summary>The trainer's callbacks (logger destinations included), in the order it lists them.</summary>
+    public IReadOnlyList<Callback> Callbacks { get; private set; } = [];
+
+    /// <summary>The members whose state checkpoints keep, by the key they are saved under.</summary>
+    internal IReadOnlyList<(string Key, IStateful Member)> StatefulMembers { get; private set; } = [];
+
+    internal void SetMembers(IReadOnlyList<object> members)
+    {
+        Algorithms = members.OfType<Algorithm>().ToArray();
+        Callbacks = members.OfType<Callback>().ToArray();
+        // The type name keys a member's state; repeats of a type are told apart by their position.
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stateful = new List<(string, IStateful)>();
+        foreach (object member in members)
+        {
+            string name = member.GetType().FullName ?? member.GetType().Name;
+            int count = seen[name] = seen.GetValueOrDefault(name) + 1;
+            if (member is IStateful s) stateful.Add((count == 1 ? name : $"{name}#{count}", s));
+        }
+        StatefulMembers = stateful;
+    }
 
     /// <summary>
     /// Ends training after the current batch, as Composer's <c>stop_training()</c>: the max duration

@@ -60,6 +60,13 @@ public sealed class DataLoader : IEnumerable<Batch>
         Seed = seed;
         _seedGiven = true;
     }
+    /// <summary>Takes the seed of a resumed run, so it sees the saved run's data order.</summary>
+    internal void RestoreSeed(long seed)
+    {
+        Seed = seed;
+        _seedGiven = true;
+    }
+
     /// <summary>The epoch whose order the next enumeration uses.</summary>
     public long Epoch { get; private set; }
 
@@ -70,7 +77,10 @@ public sealed class DataLoader : IEnumerable<Batch>
     public void SetEpoch(long epoch) => Epoch = epoch;
 
     /// <summary>Enumerates the batches of the current epoch.</summary>
-    public IEnumerator<Batch> GetEnumerator() => new Enumerator(this);
+    public IEnumerator<Batch> GetEnumerator() => new Enumerator(this, 0);
+
+    /// <summary>Enumerates the batches of the current epoch after the first <paramref name="skip"/>, without building those.</summary>
+    internal IEnumerator<Batch> GetEnumerator(long skip) => new Enumerator(this, skip);
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
@@ -81,9 +91,10 @@ public sealed class DataLoader : IEnumerable<Batch>
         private long _next;
         private Batch? _current;
 
-        public Enumerator(DataLoader loader)
+        public Enumerator(DataLoader loader, long skip)
         {
             _loader = loader;
+            _next = Math.Min(skip * loader.BatchSize, loader.Dataset.Count);
             if (loader.Shuffle)
             {
                 using var generator = new Generator((ulong)(loader.Seed + loader.Epoch));

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Composer.Callbacks;
+using Composer.Checkpoints;
 using Composer.Core;
 using Composer.Data;
 using Composer.Loggers;
@@ -38,12 +40,18 @@ public abstract class Trainer
     private Batch[] _microbatches = [];
     private Tensor? _lossSum;
     private bool _trainingBeforePredict;
+    private readonly string? _loadPath;
+    private readonly bool _loadWeightsOnly;
+    private readonly bool _loadStrictModelWeights;
+    private readonly bool _autoresume;
+    private Tensor? _pendingRngState;
 
     /// <summary>Builds the state from <paramref name="options"/>; the generated constructor then raises <see cref="Event.Init"/>.</summary>
     /// <param name="options">What to train and for how long.</param>
-    /// <param name="loggers">The members that are logger destinations, in declaration order.</param>
-    protected Trainer(TrainerOptions options, IReadOnlyList<LoggerDestination> loggers)
+    /// <param name="members">The algorithms and callbacks (logger destinations included), in declaration order.</param>
+    protected Trainer(TrainerOptions options, IReadOnlyList<object> members)
     {
+        ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.Model, nameof(options.Model));
         ArgumentNullException.ThrowIfNull(options.TrainDataloader, nameof(options.TrainDataloader));
@@ -108,7 +116,15 @@ public abstract class Trainer
             evaluator.Metrics ??= options.Model.CreateMetrics(isTrain: false);
         State.EvalMetrics = evaluators.ToDictionary(e => e.Label, e => e.Metrics!, StringComparer.Ordinal);
         State.TrainMetrics = options.Model.CreateMetrics(isTrain: true);
-        Logger = new Logger(State, loggers);
+        // Null members are left to the generated constructor, which names the parameter.
+        object[] present = members.Where(m => m is not null).ToArray();
+        State.SetMembers(present);
+        Logger = new Logger(State, present.OfType<LoggerDestination>().ToArray());
+
+        _loadPath = options.LoadPath;
+        _loadWeightsOnly = options.LoadWeightsOnly;
+        _loadStrictModelWeights = options.LoadStrictModelWeights;
+        _autoresume = options.Autoresume;
     }
 
     /// <summary>What algorithms and callbacks see and change.</summary>
@@ -142,9 +158,70 @@ public abstract class Trainer
     /// <summary>Seeds the random state after the load events, as Composer does at the end of construction.</summary>
     protected void SeedAll() => Reproducibility.SeedAll(State.Seed);
 
+    /// <summary>
+    /// Between <see cref="Event.BeforeLoad"/> and <see cref="Event.AfterLoad"/>: loads the latest checkpoint of the
+    /// <see cref="CheckpointSaver"/> when <see cref="TrainerOptions.Autoresume"/> finds one, else
+    /// <see cref="TrainerOptions.LoadPath"/>. The whole file is checked before anything changes.
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint is unreadable or does not fit this trainer.</exception>
+    protected void LoadCheckpoint()
+    {
+        string? path = CheckpointToLoad();
+        if (path is null) return;
+        CheckpointContents checkpoint = Checkpoint.Read(path);
+        bool weightsOnly = checkpoint.WeightsOnly || _loadWeightsOnly;
+        var memberStates = new List<(IStateful Member, StateDict State)>();
+        if (!weightsOnly)
+        {
+            foreach ((string key, IStateful member) in State.StatefulMembers)
+            {
+                StateDict saved = checkpoint.MemberState(key) ?? throw new CheckpointException(path,
+                    $"it holds no state for the member {key}; it has: {string.Join(", ", checkpoint.MemberKeys)}. List the same members as the saved run, or set LoadWeightsOnly.");
+                memberStates.Add((member, saved));
+            }
+        }
+
+        checkpoint.LoadModel(State.Model, _loadStrictModelWeights);
+        if (weightsOnly) return;
+        Timestamp timestamp = checkpoint.Timestamp!.Value;
+        // TorchSharp's schedulers keep their step count in protected fields: replay their steps on the fresh
+        // optimizer, then load its saved state (which holds the same rates).
+        long steps = _stepSchedulersEveryBatch ? timestamp.Batch : timestamp.Epoch;
+        for (long i = 0; i < steps; i++)
+            StepSchedulers();
+        checkpoint.LoadOptimizer(State.Optimizer);
+        State.Timestamp = timestamp;
+        State.Seed = checkpoint.Seed ?? State.Seed;
+        if (checkpoint.DataloaderSeed is { } dataSeed) State.TrainDataloader.RestoreSeed(dataSeed);
+        foreach ((IStateful member, StateDict saved) in memberStates)
+            member.LoadState(saved);
+        _previousIntervalCount = IntervalCount();
+        // Restored when training resumes, after the seeding that follows AfterLoad (as Composer does).
+        _pendingRngState = checkpoint.RngState();
+    }
+
+    private string? CheckpointToLoad()
+    {
+        if (_autoresume)
+        {
+            CheckpointSaver saver = State.Callbacks.OfType<CheckpointSaver>().FirstOrDefault()
+                ?? throw new InvalidOperationException("Autoresume looks for the latest checkpoint in a CheckpointSaver's folder; add a CheckpointSaver member to the trainer.");
+            if (saver.WeightsOnly)
+                throw new InvalidOperationException("Autoresume needs full checkpoints, but the CheckpointSaver writes weights only; set weightsOnly: false.");
+            if (saver.LatestCheckpoint(State) is { } latest) return latest;
+        }
+        return _loadPath;
+    }
+
     /// <summary>Puts the model in training mode before <see cref="Event.FitStart"/>.</summary>
     protected void BeginFit()
     {
+        if (_pendingRngState is not null)
+        {
+            torch.set_rng_state(_pendingRngState);
+            _pendingRngState.Dispose();
+            _pendingRngState = null;
+        }
         State.Model.train();
         State.Dataloader = State.TrainDataloader;
         State.DataloaderLabel = "train";
@@ -165,7 +242,8 @@ public abstract class Trainer
         State.TrainDataloader.SetEpoch(State.Timestamp.Epoch);
         State.Dataloader = State.TrainDataloader;
         State.DataloaderLabel = "train";
-        return State.TrainDataloader.GetEnumerator();
+        // Zero except in the first epoch of a run resumed mid-epoch; the order depends only on seed and epoch.
+        return State.TrainDataloader.GetEnumerator(skip: State.Timestamp.BatchInEpoch);
     }
 
     /// <summary>
@@ -333,16 +411,23 @@ public abstract class Trainer
     // Samples, tokens and durations advance in uneven steps: evaluate when a multiple of the interval is passed.
     private bool CrossedInterval()
     {
+        double count = IntervalCount();
+        bool crossed = count > _previousIntervalCount;
+        _previousIntervalCount = count;
+        return crossed;
+    }
+
+    private double IntervalCount()
+    {
+        if (_evalInterval.Value == 0) return 0;
         double now = _evalInterval.Unit switch
         {
             TimeUnit.Sample => State.Timestamp.Sample,
             TimeUnit.Token => State.Timestamp.Token,
-            _ => State.ElapsedDuration.Value,
+            TimeUnit.Duration => State.ElapsedDuration.Value,
+            _ => 0,
         };
-        double count = Math.Floor(now / _evalInterval.Value);
-        bool crossed = count > _previousIntervalCount;
-        _previousIntervalCount = count;
-        return crossed;
+        return Math.Floor(now / _evalInterval.Value);
     }
 
     /// <summary>Prepares one evaluator's loop: model in eval mode, its dataloader current, its metrics reset.</summary>

@@ -85,6 +85,24 @@ public sealed class TrainerOptions
     /// <summary>The run's name; generated from the time when omitted.</summary>
     public string? RunName { get; init; }
 
+    /// <summary>
+    /// A checkpoint to start from (Composer's <c>load_path</c>): the model, and unless it is weights-only, the
+    /// optimizer, timestamp, seeds, RNG state and the members' state, so training continues where it stopped.
+    /// </summary>
+    public string? LoadPath { get; init; }
+
+    /// <summary>Load only the model's weights from <see cref="LoadPath"/> (to fine-tune), starting a new run.</summary>
+    public bool LoadWeightsOnly { get; init; }
+
+    /// <summary>Require the checkpoint's weights to match the model's parameters exactly (true by default).</summary>
+    public bool LoadStrictModelWeights { get; init; } = true;
+
+    /// <summary>
+    /// Continue from the latest checkpoint in the trainer's <see cref="Callbacks.CheckpointSaver"/> folder when there
+    /// is one, else from <see cref="LoadPath"/> or the start; run the same program again after a crash to resume.
+    /// </summary>
+    public bool Autoresume { get; init; }
+
     /// <summary>Update the model's training metrics every batch (off by default, as in Composer).</summary>
     public bool ComputeTrainingMetrics { get; init; }
 }

@@ -13,13 +13,15 @@
 partial class BareTrainer : global::Composer.Trainer
 {
     /// <summary>
-    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/>, <see cref="global::Composer.Core.Event.BeforeLoad"/> and
-    /// <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
+    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/> and <see cref="global::Composer.Core.Event.BeforeLoad"/>, loads a
+    /// checkpoint if asked, raises <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
     /// </summary>
     /// <param name="options">What to train and for how long.</param>
     public BareTrainer(global::Composer.TrainerOptions options)
-        : base(options, global::System.Array.Empty<global::Composer.Loggers.LoggerDestination>())
+        : base(options, global::System.Array.Empty<object>())
     {
+        // Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.
+        LoadCheckpoint();
         SeedAll();
     }
 

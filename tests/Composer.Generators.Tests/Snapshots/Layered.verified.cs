@@ -45,8 +45,8 @@ partial class LayeredTrainer : global::Composer.Trainer
     private readonly global::Layered.Training.Event2 _event2;
 
     /// <summary>
-    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/>, <see cref="global::Composer.Core.Event.BeforeLoad"/> and
-    /// <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
+    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/> and <see cref="global::Composer.Core.Event.BeforeLoad"/>, loads a
+    /// checkpoint if asked, raises <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
     /// </summary>
     /// <param name="jsonLines">The <see cref="global::Layered.Training.JsonLines"/> the trainer calls.</param>
     /// <param name="warmup">The <see cref="global::Layered.Training.Warmup"/> the trainer calls.</param>
@@ -54,7 +54,7 @@ partial class LayeredTrainer : global::Composer.Trainer
     /// <param name="event2">The <see cref="global::Layered.Training.Event2"/> the trainer calls.</param>
     /// <param name="options">What to train and for how long.</param>
     public LayeredTrainer(global::Layered.Training.JsonLines jsonLines, global::Layered.Training.Warmup warmup, global::Layered.Training.Checkpoints checkpoints, global::Layered.Training.Event2 event2, global::Composer.TrainerOptions options)
-        : base(options, new global::Composer.Loggers.LoggerDestination[] { jsonLines })
+        : base(options, new object[] { jsonLines, warmup, checkpoints, event2 })
     {
         _jsonLines = jsonLines ?? throw new global::System.ArgumentNullException(nameof(jsonLines));
         _warmup = warmup ?? throw new global::System.ArgumentNullException(nameof(warmup));
@@ -64,6 +64,8 @@ partial class LayeredTrainer : global::Composer.Trainer
         // Event.Init
         _jsonLines.Open(state);
         _checkpoints.Prepare(state);
+        // Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.
+        LoadCheckpoint();
         SeedAll();
     }
 

@@ -38,15 +38,15 @@ partial class QuickStartTrainer : global::Composer.Trainer
     private readonly global::QuickStart.LossPrinter _lossPrinter;
 
     /// <summary>
-    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/>, <see cref="global::Composer.Core.Event.BeforeLoad"/> and
-    /// <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
+    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/> and <see cref="global::Composer.Core.Event.BeforeLoad"/>, loads a
+    /// checkpoint if asked, raises <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
     /// </summary>
     /// <param name="labelSmoothing">The <see cref="global::Composer.Algorithms.LabelSmoothing"/> the trainer calls.</param>
     /// <param name="ema">The <see cref="global::Composer.Algorithms.Ema"/> the trainer calls.</param>
     /// <param name="lossPrinter">The <see cref="global::QuickStart.LossPrinter"/> the trainer calls.</param>
     /// <param name="options">What to train and for how long.</param>
     public QuickStartTrainer(global::Composer.Algorithms.LabelSmoothing labelSmoothing, global::Composer.Algorithms.Ema ema, global::QuickStart.LossPrinter lossPrinter, global::Composer.TrainerOptions options)
-        : base(options, global::System.Array.Empty<global::Composer.Loggers.LoggerDestination>())
+        : base(options, new object[] { labelSmoothing, ema, lossPrinter })
     {
         _labelSmoothing = labelSmoothing ?? throw new global::System.ArgumentNullException(nameof(labelSmoothing));
         _ema = ema ?? throw new global::System.ArgumentNullException(nameof(ema));
@@ -54,6 +54,8 @@ partial class QuickStartTrainer : global::Composer.Trainer
         var state = State;
         // Event.Init
         _ema.CreateAverage(state);
+        // Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.
+        LoadCheckpoint();
         SeedAll();
     }
 

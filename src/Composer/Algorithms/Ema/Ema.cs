@@ -14,7 +14,7 @@ namespace Composer.Algorithms;
 /// Polyak and Juditsky, 1992; as in Composer, the half-life sets the smoothing:
 /// <c>2^(-updateInterval / halfLife)</c>. Composer's defaults: half-life <c>1000ba</c>, start <c>0.0dur</c>.
 /// </remarks>
-public sealed class Ema : Algorithm, IDisposable
+public sealed class Ema : Algorithm, IStateful, IDisposable
 {
     private readonly Time _emaStart;
     private Dictionary<string, Tensor>? _average;
@@ -100,6 +100,26 @@ public sealed class Ema : Algorithm, IDisposable
         foreach ((string name, Tensor weight) in Functional.NamedWeights(state.Model))
             weight.copy_(_training[name]);
         _averageInModel = false;
+    }
+
+    /// <summary>Keeps the averaged weights in the checkpoint.</summary>
+    public void SaveState(StateDict state)
+    {
+        foreach ((string name, Tensor weight) in _average ?? [])
+            state.Set($"average.{name}", weight);
+    }
+
+    /// <summary>Restores the averaged weights from the checkpoint.</summary>
+    public void LoadState(StateDict state)
+    {
+        if (_average is null)
+            throw new InvalidOperationException("The EMA average is created at Event.Init; load its state after the trainer is constructed.");
+        using var noGrad = no_grad();
+        foreach ((string name, Tensor average) in _average)
+        {
+            using Tensor saved = state.GetTensor($"average.{name}");
+            average.copy_(saved);
+        }
     }
 
     /// <summary>Frees the averaged and saved weights.</summary>

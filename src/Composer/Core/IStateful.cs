@@ -1,0 +1,18 @@
+namespace Composer.Core;
+
+/// <summary>
+/// A member (algorithm or callback) with state that a checkpoint must keep for a resumed run to continue
+/// exactly, like the <c>state_dict()</c>/<c>load_state_dict()</c> pair of Composer's <c>Serializable</c>.
+/// </summary>
+/// <remarks>
+/// The checkpoint stores each member's <see cref="StateDict"/> under the member's type name (with <c>#2</c>,
+/// <c>#3</c>... for repeats), so a resumed trainer must list its members in the same order.
+/// </remarks>
+public interface IStateful
+{
+    /// <summary>Writes what a resumed run needs into <paramref name="state"/>.</summary>
+    void SaveState(StateDict state);
+
+    /// <summary>Restores from <paramref name="state"/>, which <see cref="SaveState"/> wrote.</summary>
+    void LoadState(StateDict state);
+}
