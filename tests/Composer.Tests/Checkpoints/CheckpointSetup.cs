@@ -25,19 +25,25 @@ internal static class CheckpointSetup
 {
     public const int BatchesPerEpoch = 5;
 
-    public static TrainerOptions Options(int seed = 5, string maxDuration = "3ep", bool autoresume = false, string? loadPath = null, bool loadWeightsOnly = false)
+    /// <param name="adamWithTorchScheduler">Adam with TorchSharp's MultiStepLR (halving after epoch 2) instead of SGD with Composer's cosine.</param>
+    public static TrainerOptions Options(int seed = 5, string maxDuration = "3ep", bool autoresume = false, string? loadPath = null, bool loadWeightsOnly = false,
+        bool adamWithTorchScheduler = false)
     {
         torch.manual_seed(seed);
         var module = nn.Sequential(("fc1", nn.Linear(4, 8)), ("act", nn.ReLU()), ("drop", nn.Dropout(0.3)), ("fc2", nn.Linear(8, 3)));
         var model = new ComposerClassifier(module, numClasses: 3);
         var train = new SyntheticBatchPairDataset(20, [4], numClasses: 3, seed: 1);
+        optim.Optimizer optimizer = adamWithTorchScheduler
+            ? optim.Adam(model.parameters(), 0.01)
+            : optim.SGD(model.parameters(), 0.1, momentum: 0.9);
         return new TrainerOptions
         {
             Model = model,
             TrainDataloader = new DataLoader(train, batchSize: 4, shuffle: true),
             MaxDuration = Time.Parse(maxDuration),
-            Optimizer = optim.SGD(model.parameters(), 0.1, momentum: 0.9),
-            Schedulers = [new CosineAnnealingScheduler()],
+            Optimizer = optimizer,
+            Schedulers = adamWithTorchScheduler ? null : [new CosineAnnealingScheduler()],
+            TorchSchedulers = adamWithTorchScheduler ? [optim.lr_scheduler.MultiStepLR(optimizer, [2], 0.5)] : null,
             Seed = seed,
             Autoresume = autoresume,
             LoadPath = loadPath,

@@ -32,10 +32,11 @@ public class CheckpointTests
 
     private static int[][] Average(Ema ema) => ema.Average.Values.Select(t => Bits(t.clone())).ToArray();
 
-    private (int[][] Weights, int[][] Average) Uninterrupted()
+    private (int[][] Weights, int[][] Average) Uninterrupted(bool adamWithTorchScheduler = false)
     {
         Ema ema = new("3ba");
-        var trainer = new ResumableTrainer(new MixUp(alpha: 1.0), ema, new CheckpointSaver(Folder()), new Interruption(), CheckpointSetup.Options());
+        var trainer = new ResumableTrainer(new MixUp(alpha: 1.0), ema, new CheckpointSaver(Folder()), new Interruption(),
+            CheckpointSetup.Options(adamWithTorchScheduler: adamWithTorchScheduler));
         trainer.Fit();
         Assert.That(trainer.State.Timestamp.Batch, Is.EqualTo(15));
         return (Weights(trainer), Average(ema));
@@ -65,6 +66,26 @@ public class CheckpointTests
         Assert.That(resumed.State.Timestamp.Batch, Is.EqualTo(15));
         Assert.That(Weights(resumed), Is.EqualTo(expectedWeights), "model weights");
         Assert.That(Average(ema), Is.EqualTo(expectedAverage), "EMA's averaged weights");
+    }
+
+    [TestCase(5)]
+    [TestCase(7)]
+    [TestCase(12)]
+    public void ResumingRestoresAdamAndReplaysTorchSharpSchedulers(int stopAfter)
+    {
+        (int[][] expected, _) = Uninterrupted(adamWithTorchScheduler: true);
+
+        string folder = Folder();
+        CheckpointSetup.Trainer(CheckpointSetup.Options(adamWithTorchScheduler: true), folder, new Interruption(stopAfterBatch: stopAfter)).Fit();
+        var resumed = CheckpointSetup.Trainer(CheckpointSetup.Options(seed: 99, autoresume: true, adamWithTorchScheduler: true), folder);
+        // MultiStepLR counts its steps: the rate halves once two epochs are done. Stopping after batch 5 saves before
+        // epoch 0 is closed (its EpochEnd comes in the resumed run).
+        long epochs = resumed.State.Timestamp.Epoch;
+        Assert.That(epochs, Is.EqualTo((stopAfter - 1) / CheckpointSetup.BatchesPerEpoch));
+        Assert.That(resumed.State.Optimizer.ParamGroups.First().LearningRate, Is.EqualTo(epochs >= 2 ? 0.005 : 0.01).Within(1e-12));
+        resumed.Fit();
+
+        Assert.That(Weights(resumed), Is.EqualTo(expected));
     }
 
     [Test]
