@@ -117,6 +117,69 @@ public class DiagnosticTests
         Assert.That(diagnostics.Select(d => d.Id), Does.Not.Contain("CMP0010"));
     }
 
+    private const string Mixers = """
+        public sealed class Mix1 : Algorithm { [OnEvent(Event.BeforeBackward)] [Rewrites(Rewrite.InterpolatedLoss)] public void Mix(State state) { } }
+        public sealed class Mix2 : Algorithm { [OnEvent(Event.BeforeBackward)] [Rewrites(Rewrite.InterpolatedLoss)] public void Mix(State state) { } }
+        public sealed class Smooth : Algorithm { [OnEvent(Event.BeforeLoss)] [Rewrites(Rewrite.Targets)] public void Smooth1(State state) { } }
+
+        """;
+
+    [Test]
+    public void CMP0011_TwoLossInterpolatorsAreAWarning()
+    {
+        Diagnostic d = Single(Mixers + "[Trainer(typeof(Mix1), typeof(Smooth), typeof(Mix2))] public partial class MyTrainer;", "CMP0011");
+        Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        Assert.That(Marked(d), Is.EqualTo("typeof(Mix2)"));
+        Assert.That(d.GetMessage(), Does.Contain("'Mix1' and 'Mix2' both interpolate the loss").And.Contain("Keep one"));
+    }
+
+    [Test]
+    public void CMP0011_OneLossInterpolatorWithOtherRewritesIsFine()
+    {
+        var diagnostics = GeneratorHarness.Analyze(Usings + Mixers + "[Trainer(typeof(Mix1), typeof(Smooth))] public partial class MyTrainer;");
+        Assert.That(diagnostics, Is.Empty);
+    }
+
+    [Test]
+    public void CMP0012_IncompatiblePairIsAnError()
+    {
+        Diagnostic d = Single("""
+            public class Averaging : Algorithm { [OnEvent(Event.BatchEnd)] public void Update(State state) { } }
+            public sealed class FastAveraging : Averaging { }
+            [IncompatibleWith(typeof(Averaging), "both decide which weights the model ends with")]
+            public sealed class Swa : Algorithm { [OnEvent(Event.EpochEnd)] public void Update(State state) { } }
+            [Trainer(typeof(FastAveraging), typeof(Swa))] public partial class MyTrainer;
+            """, "CMP0012");
+        Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Error));
+        Assert.That(Marked(d), Is.EqualTo("typeof(Swa)"));
+        Assert.That(d.GetMessage(), Does.Contain("'Swa' cannot be combined with 'FastAveraging'").And.Contain("both decide which weights").And.Contain("Remove one"));
+    }
+
+    [Test]
+    public void CMP0013_OrderingCycleNamesTheTypes()
+    {
+        Diagnostic d = Single("""
+            public sealed class A : Algorithm { [OnEvent(Event.AfterLoss, RunsBefore = new[] { typeof(B) })] public void Apply(State state) { } }
+            public sealed class B : Algorithm { [OnEvent(Event.AfterLoss, RunsBefore = new[] { typeof(C) })] public void Apply(State state) { } }
+            public sealed class C : Algorithm { [OnEvent(Event.AfterLoss, RunsBefore = new[] { typeof(A) })] public void Apply(State state) { } }
+            [Trainer(typeof(A), typeof(B), typeof(C))] public partial class MyTrainer;
+            """, "CMP0013");
+        Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Error));
+        Assert.That(Marked(d), Is.EqualTo("MyTrainer"));
+        Assert.That(d.GetMessage(), Does.Contain("Event.AfterLoss").And.Match("A -> B -> C -> A|B -> C -> A -> B|C -> A -> B -> C"));
+    }
+
+    [Test]
+    public void CMP0013_ConstraintsThatAgreeAreNoCycle()
+    {
+        var diagnostics = GeneratorHarness.Analyze(Usings + """
+            public sealed class A : Algorithm { [OnEvent(Event.AfterLoss, RunsBefore = new[] { typeof(B) })] public void Apply(State state) { } }
+            public sealed class B : Algorithm { [OnEvent(Event.AfterLoss, RunsAfter = new[] { typeof(A) })] public void Apply(State state) { } }
+            [Trainer(typeof(A), typeof(B))] public partial class MyTrainer;
+            """);
+        Assert.That(diagnostics, Is.Empty);
+    }
+
     [Test]
     public void ValidTrainerHasNoDiagnosticsAndCompiles()
     {

@@ -18,4 +18,8 @@ public class EventCatalogTests
         string[] reversed = Enumerable.Range(0, Events.Names.Length).Where(Events.RunsInReverse).Select(Events.NameOf).ToArray();
         Assert.That(reversed, Is.EqualTo(new[] { "AfterLoad", "AfterDataloader", "AfterForward", "AfterLoss", "AfterBackward", "AfterTrainBatch" }));
     }
+
+    [Test]
+    public void TheGeneratorsLossInterpolationValueMatchesTheRuntimeEnum() =>
+        Assert.That(Parsing.TrainerParser.InterpolatedLoss, Is.EqualTo((int)Composer.Core.Rewrite.InterpolatedLoss));
 }

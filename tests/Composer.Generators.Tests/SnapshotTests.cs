@@ -11,6 +11,7 @@ public class SnapshotTests
     [TestCase(nameof(Sources.QuickStart), "QuickStart.QuickStartTrainer.g.cs")]
     [TestCase(nameof(Sources.Empty), "BareTrainer.g.cs")]
     [TestCase(nameof(Sources.Layered), "Layered.Training.LayeredTrainer.g.cs")]
+    [TestCase(nameof(Sources.Ordered), "Ordered.OrderedTrainer.g.cs")]
     public void GeneratedTrainerMatchesTheApprovedSnapshot(string sourceName, string hintName)
     {
         string source = (string)typeof(Sources).GetField(sourceName)!.GetValue(null)!;

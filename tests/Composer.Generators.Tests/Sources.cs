@@ -83,6 +83,45 @@ internal static class Sources
         public partial class LayeredTrainer;
         """;
 
+    /// <summary>
+    /// Ordering constraints: a selector that declares itself first among algorithms at AfterDataloader (where
+    /// Composer's FILO reversal would otherwise put it last), and a clipper that must follow a second-step algorithm.
+    /// </summary>
+    public const string Ordered = """
+        using Composer;
+        using Composer.Core;
+
+        namespace Ordered;
+
+        public sealed class Augment : Algorithm
+        {
+            [OnEvent(Event.AfterDataloader)] [Rewrites(Rewrite.Inputs)] public void Apply(State state) { }
+        }
+
+        public sealed class Resize : Algorithm
+        {
+            [OnEvent(Event.AfterDataloader)] [Rewrites(Rewrite.Inputs)] public void Apply(State state) { }
+        }
+
+        public sealed class Select : Algorithm
+        {
+            [OnEvent(Event.AfterDataloader, RunsBefore = [typeof(Algorithm)])] [Rewrites(Rewrite.Samples)] public void Apply(State state) { }
+        }
+
+        public sealed class Clip : Algorithm
+        {
+            [OnEvent(Event.AfterTrainBatch, RunsAfter = [typeof(SecondStep)])] [Rewrites(Rewrite.Gradients)] public void Apply(State state) { }
+        }
+
+        public sealed class SecondStep : Algorithm
+        {
+            [OnEvent(Event.AfterTrainBatch)] [Rewrites(Rewrite.Gradients)] public void Apply(State state) { }
+        }
+
+        [Trainer(typeof(Augment), typeof(Select), typeof(Clip), typeof(Resize), typeof(SecondStep))]
+        public partial class OrderedTrainer;
+        """;
+
     public const string Unrelated = """
         namespace Elsewhere;
 

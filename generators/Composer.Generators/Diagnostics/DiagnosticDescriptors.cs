@@ -66,4 +66,22 @@ internal static class DiagnosticDescriptors
         "Trainer member has no [OnEvent] method",
         "'{0}' has no [OnEvent] method, so trainer '{1}' never calls it; subscribe a method with [OnEvent(Event.X)] or remove it from the list (logger destinations are exempt: the Logger reaches them)",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LossInterpolatedTwice = new(
+        "CMP0011",
+        "Two members interpolate the loss",
+        "'{0}' and '{1}' both interpolate the loss (or mix the targets) in trainer '{2}', so each batch is mixed twice; Composer warns against combining them. Keep one, or suppress CMP0011 if this is intended.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor IncompatibleMembers = new(
+        "CMP0012",
+        "Trainer combines members that declare themselves incompatible",
+        "'{0}' cannot be combined with '{1}' in trainer '{2}': {3}. Remove one of them from the list.",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor OrderingCycle = new(
+        "CMP0013",
+        "RunsBefore/RunsAfter constraints form a cycle",
+        "At Event.{0} the RunsBefore/RunsAfter constraints of trainer '{1}' form a cycle: {2}. Remove one of the constraints or one of the members.",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -24,7 +24,10 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.TrainerHasBaseClass,
         DiagnosticDescriptors.DuplicateMember,
         DiagnosticDescriptors.InvalidMember,
-        DiagnosticDescriptors.MemberWithoutHandlers);
+        DiagnosticDescriptors.MemberWithoutHandlers,
+        DiagnosticDescriptors.LossInterpolatedTwice,
+        DiagnosticDescriptors.IncompatibleMembers,
+        DiagnosticDescriptors.OrderingCycle);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

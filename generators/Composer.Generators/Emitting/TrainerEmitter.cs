@@ -1,4 +1,5 @@
 using Composer.Generators.Model;
+using Call = Composer.Generators.Model.ScheduledCall;
 
 namespace Composer.Generators.Emitting;
 
@@ -12,12 +13,6 @@ internal static class TrainerEmitter
     private const string Torch = "global::TorchSharp.torch";
 
     private static readonly string Version = typeof(TrainerEmitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
-
-    private sealed record Call(MemberSpec Member, HandlerSpec Handler)
-    {
-        public string Code => $"{Member.FieldName}.{Handler.MethodName}({(Handler.TakesLogger ? "state, logger" : "state")});";
-        public string Display => $"{Member.DisplayName}.{Handler.MethodName}";
-    }
 
     public static string Emit(TrainerSpec spec)
     {
@@ -49,26 +44,32 @@ internal static class TrainerEmitter
         WriteRunEvaluators(w, writer);
         w.Line();
         WriteRunEvaluator(w, writer);
+        w.Line();
+        WriteSchedule(w, schedule);
         w.Close();
         return w.ToString();
     }
 
-    // At one event: algorithms, then callbacks, then loggers (the reverse at Init), each group in declaration
-    // order; the algorithms first in, last out on Composer's AFTER_* events.
-    private static IReadOnlyList<Call> Schedule(TrainerSpec spec, int @event)
-    {
-        IEnumerable<MemberSpec> Group(MemberKind kind)
-        {
-            IEnumerable<MemberSpec> members = spec.Members.Where(m => m.Kind == kind);
-            return kind == MemberKind.Algorithm && Events.RunsInReverse(@event) ? members.Reverse() : members;
-        }
+    // A cycle is reported by the analyzer (CMP0013) and fails the build; the file keeps Composer's order meanwhile.
+    private static IReadOnlyList<Call> Schedule(TrainerSpec spec, int @event) => EventSchedule.Order(spec, @event, out _);
 
-        MemberKind[] order = Events.IsInit(@event)
-            ? [MemberKind.Logger, MemberKind.Callback, MemberKind.Algorithm]
-            : [MemberKind.Algorithm, MemberKind.Callback, MemberKind.Logger];
-        return order.SelectMany(Group)
-            .SelectMany(m => m.Handlers.Where(h => h.Event == @event).Select(h => new Call(m, h)))
-            .ToList();
+    // The header's table as data, so a program (or a test) can read the order before the run starts.
+    private static void WriteSchedule(SourceWriter w, Dictionary<int, IReadOnlyList<Call>> schedule)
+    {
+        w.Line("/// <summary>The calls at each event, in order: the table at the top of this file, known before the run starts.</summary>");
+        w.Line("public override global::System.Collections.Generic.IReadOnlyList<global::Composer.Core.ScheduledCall> Schedule => s_schedule;");
+        w.Line();
+        List<Call> calls = schedule.OrderBy(s => s.Key).SelectMany(s => s.Value).ToList();
+        if (calls.Count == 0)
+        {
+            w.Line("private static readonly global::Composer.Core.ScheduledCall[] s_schedule = global::System.Array.Empty<global::Composer.Core.ScheduledCall>();");
+            return;
+        }
+        w.Line("private static readonly global::Composer.Core.ScheduledCall[] s_schedule =");
+        w.Line("{");
+        foreach (Call call in calls)
+            w.Line($"    new({EventType}.{Events.NameOf(call.Handler.Event)}, typeof({call.Member.TypeName}), \"{call.Handler.MethodName}\"),");
+        w.Line("};");
     }
 
     private static void WriteHeader(SourceWriter w, TrainerSpec spec, Dictionary<int, IReadOnlyList<Call>> schedule)
@@ -333,8 +334,22 @@ internal static class TrainerEmitter
 
         private static string Comment(string name, IReadOnlyList<Call> calls)
         {
+            var notes = new List<string>();
+            foreach (Call call in calls)
+            {
+                // Only the constraints that bind here: the other member has a call at this event too.
+                string[] first = call.Handler.RunsBefore.Select(o => DisplayOf(calls, o)).OfType<string>().ToArray();
+                string[] after = call.Handler.RunsAfter.Select(o => DisplayOf(calls, o)).OfType<string>().ToArray();
+                if (first.Length > 0) notes.Add($"{call.Member.DisplayName} before {string.Join(", ", first)}");
+                if (after.Length > 0) notes.Add($"{call.Member.DisplayName} after {string.Join(", ", after)}");
+            }
             bool reversed = Events.RunsInReverse(Events.IndexOf(name)) && calls.Count(c => c.Member.Kind == MemberKind.Algorithm) > 1;
-            return reversed ? $"// Event.{name}: algorithms first in, last out." : $"// Event.{name}";
+            string comment = reversed ? $"// Event.{name}: algorithms first in, last out" : $"// Event.{name}";
+            if (notes.Count > 0) comment += (reversed ? "; " : ": ") + string.Join("; ", notes);
+            return reversed || notes.Count > 0 ? comment + "." : comment;
         }
+
+        private static string? DisplayOf(IReadOnlyList<Call> calls, string fieldName) =>
+            calls.FirstOrDefault(c => c.Member.FieldName == fieldName)?.Member.DisplayName;
     }
 }

@@ -41,4 +41,14 @@ internal sealed record MemberSpec(
 /// <param name="MethodName">The method's name.</param>
 /// <param name="TakesLogger">Whether the method takes a Logger after the State.</param>
 /// <param name="Cref">The method as a documentation reference, for <c>&lt;see cref&gt;</c>.</param>
-internal sealed record HandlerSpec(int Event, string MethodName, bool TakesLogger, string Cref);
+/// <param name="RunsBefore">The field names of the trainer's members this call must precede at its event.</param>
+/// <param name="RunsAfter">The field names of the trainer's members this call must follow at its event.</param>
+/// <param name="Rewrites">What the method declares it changes (<c>Composer.Core.Rewrite</c> values).</param>
+internal sealed record HandlerSpec(
+    int Event,
+    string MethodName,
+    bool TakesLogger,
+    string Cref,
+    EquatableArray<string> RunsBefore,
+    EquatableArray<string> RunsAfter,
+    EquatableArray<int> Rewrites);

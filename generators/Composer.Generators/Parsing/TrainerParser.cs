@@ -22,6 +22,10 @@ internal static class TrainerParser
     private const string CallbackName = "Composer.Core.Callback";
     private const string LoggerDestinationName = "Composer.Loggers.LoggerDestination";
     private const string TrainerBaseName = "Composer.Trainer";
+    private const string RewritesAttributeName = "Composer.Core.RewritesAttribute";
+    private const string IncompatibleWithAttributeName = "Composer.Core.IncompatibleWithAttribute";
+    // Composer.Core.Rewrite.InterpolatedLoss; EventCatalogTests keeps it in step with the runtime enum.
+    public const int InterpolatedLoss = 3;
 
     private static readonly SymbolDisplayFormat FullName = SymbolDisplayFormat.FullyQualifiedFormat;
 
@@ -57,7 +61,7 @@ internal static class TrainerParser
             : ImmutableArray<TypedConstant>.Empty;
         ImmutableArray<Location> argumentLocations = ArgumentLocations(attribute, listed.Length, cancellationToken);
 
-        var members = new List<MemberSpec>();
+        var accepted = new List<Listed>();
         var seen = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
         var usedNames = new HashSet<string>(StringComparer.Ordinal) { "options", "state", "logger" };
         for (int i = 0; i < listed.Length; i++)
@@ -75,24 +79,83 @@ internal static class TrainerParser
                 report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.DuplicateMember, memberLocation, type.ToDisplayString(), trainerName));
                 continue;
             }
+            accepted.Add(new Listed(type, kind, memberLocation, UniqueName(CamelCase(type.Name), usedNames)));
+        }
 
-            EquatableArray<HandlerSpec> handlers = HandlersOf(type);
+        var members = new List<MemberSpec>();
+        foreach (Listed member in accepted)
+        {
+            EquatableArray<HandlerSpec> handlers = HandlersOf(member.Type, accepted);
             // A logger destination is reached through the Logger, so it needs no event of its own.
-            if (handlers.Count == 0 && kind != MemberKind.Logger && !HasAnyHandlerAttribute(type))
-                report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.MemberWithoutHandlers, memberLocation, type.ToDisplayString(), trainerName));
-
-            string camel = UniqueName(CamelCase(type.Name), usedNames);
+            if (handlers.Count == 0 && member.Kind != MemberKind.Logger && !HasAnyHandlerAttribute(member.Type))
+                report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.MemberWithoutHandlers, member.Location, member.Type.ToDisplayString(), trainerName));
             members.Add(new MemberSpec(
-                type.ToDisplayString(FullName),
-                type.Name,
-                "_" + camel,
-                SyntaxFacts.GetKeywordKind(camel) == SyntaxKind.None ? camel : "@" + camel,
-                kind,
+                member.Type.ToDisplayString(FullName),
+                member.Type.Name,
+                "_" + member.Name,
+                SyntaxFacts.GetKeywordKind(member.Name) == SyntaxKind.None ? member.Name : "@" + member.Name,
+                member.Kind,
                 handlers));
         }
 
         string? ns = trainer.ContainingNamespace.IsGlobalNamespace ? null : trainer.ContainingNamespace.ToDisplayString();
-        return new TrainerSpec(ns, trainerName, members.ToEquatableArray());
+        var spec = new TrainerSpec(ns, trainerName, members.ToEquatableArray());
+        if (report is not null) CheckComposition(spec, accepted, location, report);
+        return spec;
+    }
+
+    private sealed record Listed(INamedTypeSymbol Type, MemberKind Kind, Location Location, string Name);
+
+    // Conflicts the members declare, and the ordering constraints' cycles: the analyzer's part only.
+    private static void CheckComposition(TrainerSpec spec, List<Listed> accepted, Location trainerLocation, Action<Diagnostic> report)
+    {
+        var interpolating = spec.Members
+            .Select((m, i) => (Member: m, Listed: accepted[i]))
+            .Where(p => p.Member.Handlers.Any(h => h.Rewrites.Contains(InterpolatedLoss)))
+            .ToList();
+        for (int i = 1; i < interpolating.Count; i++)
+            report(Diagnostic.Create(DiagnosticDescriptors.LossInterpolatedTwice, interpolating[i].Listed.Location,
+                interpolating[0].Member.DisplayName, interpolating[i].Member.DisplayName, spec.ClassName));
+
+        var reported = new HashSet<(int, int)>();
+        for (int i = 0; i < accepted.Count; i++)
+        {
+            foreach ((ITypeSymbol other, string reason) in IncompatibilitiesOf(accepted[i].Type))
+            {
+                for (int j = 0; j < accepted.Count; j++)
+                {
+                    if (j == i || !IsA(accepted[j].Type, other) || !reported.Add((Math.Min(i, j), Math.Max(i, j)))) continue;
+                    Location at = accepted[Math.Max(i, j)].Location;
+                    report(Diagnostic.Create(DiagnosticDescriptors.IncompatibleMembers, at,
+                        accepted[i].Type.Name, accepted[j].Type.Name, spec.ClassName, reason));
+                }
+            }
+        }
+
+        for (int e = 0; e < Events.Names.Length; e++)
+        {
+            EventSchedule.Order(spec, e, out IReadOnlyList<string>? cycle);
+            if (cycle is not null)
+                report(Diagnostic.Create(DiagnosticDescriptors.OrderingCycle, trainerLocation,
+                    Events.NameOf(e), spec.ClassName, string.Join(" -> ", cycle)));
+        }
+    }
+
+    private static IEnumerable<(ITypeSymbol Other, string Reason)> IncompatibilitiesOf(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
+            foreach (AttributeData a in t.GetAttributes())
+                if (IsNamed(a.AttributeClass, IncompatibleWithAttributeName) && a.ConstructorArguments.Length == 2
+                    && a.ConstructorArguments[0].Value is ITypeSymbol other)
+                    yield return (other, a.ConstructorArguments[1].Value as string ?? "");
+    }
+
+    // True when a member of type candidate counts as target: the type itself, a base class or an interface of it.
+    private static bool IsA(ITypeSymbol candidate, ITypeSymbol target)
+    {
+        for (ITypeSymbol? t = candidate; t is not null; t = t.BaseType)
+            if (SymbolEqualityComparer.Default.Equals(t, target)) return true;
+        return candidate.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, target));
     }
 
     /// <summary>The problem that keeps the trainer from calling <paramref name="method"/>, or null when it can.</summary>
@@ -129,7 +192,7 @@ internal static class TrainerParser
     }
 
     // Base types first, so an inherited subscription runs before the derived type's own at the same event.
-    private static EquatableArray<HandlerSpec> HandlersOf(INamedTypeSymbol type)
+    private static EquatableArray<HandlerSpec> HandlersOf(INamedTypeSymbol type, List<Listed> trainerMembers)
     {
         var chain = new Stack<INamedTypeSymbol>();
         for (INamedTypeSymbol? t = type; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
@@ -141,14 +204,36 @@ internal static class TrainerParser
             foreach (IMethodSymbol method in declaring.GetMembers().OfType<IMethodSymbol>())
             {
                 if (CheckHandler(method) is not null) continue;
+                EquatableArray<int> rewrites = method.GetAttributes()
+                    .Where(a => IsNamed(a.AttributeClass, RewritesAttributeName) && a.ConstructorArguments.Length == 1)
+                    .Select(a => a.ConstructorArguments[0].Value is int v ? v : -1)
+                    .ToEquatableArray();
                 foreach (AttributeData onEvent in OnEventAttributes(method))
                 {
                     if (onEvent.ConstructorArguments.Length != 1 || onEvent.ConstructorArguments[0].Value is not int value) continue;
-                    handlers.Add(new HandlerSpec(value, method.Name, method.Parameters.Length == 2, Cref(method)));
+                    handlers.Add(new HandlerSpec(value, method.Name, method.Parameters.Length == 2, Cref(method),
+                        MembersNamedBy(onEvent, "RunsBefore", type, trainerMembers),
+                        MembersNamedBy(onEvent, "RunsAfter", type, trainerMembers),
+                        rewrites));
                 }
             }
         }
         return handlers.ToEquatableArray();
+    }
+
+    // The field names of the trainer's other members that a RunsBefore/RunsAfter list of types covers.
+    private static EquatableArray<string> MembersNamedBy(AttributeData onEvent, string property, INamedTypeSymbol self, List<Listed> trainerMembers)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in onEvent.NamedArguments)
+        {
+            if (argument.Key != property || argument.Value.Kind != TypedConstantKind.Array) continue;
+            ITypeSymbol[] targets = argument.Value.Values.Select(v => v.Value).OfType<ITypeSymbol>().ToArray();
+            return trainerMembers
+                .Where(m => !SymbolEqualityComparer.Default.Equals(m.Type, self) && targets.Any(t => IsA(m.Type, t)))
+                .Select(m => "_" + m.Name)
+                .ToEquatableArray();
+        }
+        return Enumerable.Empty<string>().ToEquatableArray();
     }
 
     private static bool HasAnyHandlerAttribute(INamedTypeSymbol type)

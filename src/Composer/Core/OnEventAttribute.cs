@@ -13,6 +13,10 @@ namespace Composer.Core;
 /// <code>
 /// [OnEvent(Event.BeforeLoss)]
 /// public void SmoothTargets(State state) { ... }
+///
+/// // Before every other algorithm at this event, whatever the trainer's list order:
+/// [OnEvent(Event.AfterDataloader, RunsBefore = [typeof(Algorithm)])]
+/// public void SelectSamples(State state) { ... }
 /// </code>
 /// </example>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true, Inherited = false)]
@@ -20,4 +24,14 @@ public sealed class OnEventAttribute(Event @event) : Attribute
 {
     /// <summary>The event at which the method runs.</summary>
     public Event Event { get; } = @event;
+
+    /// <summary>
+    /// Members this method must run before at <see cref="Event"/>: every other member of the trainer that is one
+    /// of these types (or derives from one). The generator orders by these constraints, then by Composer's rules;
+    /// a cycle is error CMP0013.
+    /// </summary>
+    public Type[] RunsBefore { get; set; } = [];
+
+    /// <summary>Members this method must run after at <see cref="Event"/>, as <see cref="RunsBefore"/>.</summary>
+    public Type[] RunsAfter { get; set; } = [];
 }

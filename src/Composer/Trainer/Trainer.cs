@@ -133,6 +133,23 @@ public abstract class Trainer
     /// <summary>The facade members log through.</summary>
     public Logger Logger { get; }
 
+    /// <summary>The calls at each event in the order they run, as the generated file's header lists them.</summary>
+    public abstract IReadOnlyList<ScheduledCall> Schedule { get; }
+
+    /// <summary>
+    /// The schedule as a table, one line per event that has calls: <c>BeforeLoss  LabelSmoothing.SmoothTargets</c>.
+    /// </summary>
+    public string DescribeSchedule()
+    {
+        var events = Schedule.GroupBy(c => c.Event).OrderBy(g => g.Key).ToList();
+        if (events.Count == 0) return "No member subscribes to any event." + Environment.NewLine;
+        int width = events.Max(g => g.Key.ToString().Length);
+        var table = new System.Text.StringBuilder();
+        foreach (var calls in events)
+            table.Append(calls.Key.ToString().PadRight(width)).Append("  ").AppendJoin(", ", calls).AppendLine();
+        return table.ToString();
+    }
+
     /// <summary>Trains until <see cref="State.MaxDuration"/>, evaluating at the configured interval.</summary>
     public abstract void Fit();
 

@@ -130,4 +130,9 @@ partial class BareTrainer : global::Composer.Trainer
             CloseEvalDataloader();
         }
     }
+
+    /// <summary>The calls at each event, in order: the table at the top of this file, known before the run starts.</summary>
+    public override global::System.Collections.Generic.IReadOnlyList<global::Composer.Core.ScheduledCall> Schedule => s_schedule;
+
+    private static readonly global::Composer.Core.ScheduledCall[] s_schedule = global::System.Array.Empty<global::Composer.Core.ScheduledCall>();
 }

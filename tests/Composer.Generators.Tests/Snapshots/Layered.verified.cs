@@ -203,4 +203,24 @@ partial class LayeredTrainer : global::Composer.Trainer
             CloseEvalDataloader();
         }
     }
+
+    /// <summary>The calls at each event, in order: the table at the top of this file, known before the run starts.</summary>
+    public override global::System.Collections.Generic.IReadOnlyList<global::Composer.Core.ScheduledCall> Schedule => s_schedule;
+
+    private static readonly global::Composer.Core.ScheduledCall[] s_schedule =
+    {
+        new(global::Composer.Core.Event.Init, typeof(global::Layered.Training.JsonLines), "Open"),
+        new(global::Composer.Core.Event.Init, typeof(global::Layered.Training.Checkpoints), "Prepare"),
+        new(global::Composer.Core.Event.FitStart, typeof(global::Layered.Training.Warmup), "Prepare"),
+        new(global::Composer.Core.Event.IterationStart, typeof(global::Layered.Training.Event2), "Begin"),
+        new(global::Composer.Core.Event.EpochStart, typeof(global::Layered.Training.Warmup), "Prepare"),
+        new(global::Composer.Core.Event.AfterForward, typeof(global::Layered.Training.Event2), "After"),
+        new(global::Composer.Core.Event.AfterForward, typeof(global::Layered.Training.Warmup), "Count"),
+        new(global::Composer.Core.Event.AfterForward, typeof(global::Layered.Training.Warmup), "Inspect"),
+        new(global::Composer.Core.Event.BatchCheckpoint, typeof(global::Layered.Training.Checkpoints), "Save"),
+        new(global::Composer.Core.Event.EpochCheckpoint, typeof(global::Layered.Training.Checkpoints), "Save"),
+        new(global::Composer.Core.Event.FitEnd, typeof(global::Layered.Training.JsonLines), "Open"),
+        new(global::Composer.Core.Event.EvalStandaloneEnd, typeof(global::Layered.Training.Checkpoints), "Save"),
+        new(global::Composer.Core.Event.PredictEnd, typeof(global::Layered.Training.Event2), "Predicted"),
+    };
 }

@@ -178,4 +178,20 @@ partial class QuickStartTrainer : global::Composer.Trainer
             CloseEvalDataloader();
         }
     }
+
+    /// <summary>The calls at each event, in order: the table at the top of this file, known before the run starts.</summary>
+    public override global::System.Collections.Generic.IReadOnlyList<global::Composer.Core.ScheduledCall> Schedule => s_schedule;
+
+    private static readonly global::Composer.Core.ScheduledCall[] s_schedule =
+    {
+        new(global::Composer.Core.Event.Init, typeof(global::Composer.Algorithms.Ema), "CreateAverage"),
+        new(global::Composer.Core.Event.BeforeLoss, typeof(global::Composer.Algorithms.LabelSmoothing), "SmoothTargets"),
+        new(global::Composer.Core.Event.AfterLoss, typeof(global::Composer.Algorithms.LabelSmoothing), "RestoreTargets"),
+        new(global::Composer.Core.Event.BatchEnd, typeof(global::Composer.Algorithms.Ema), "UpdateAfterBatch"),
+        new(global::Composer.Core.Event.BatchEnd, typeof(global::QuickStart.LossPrinter), "RecordLoss"),
+        new(global::Composer.Core.Event.EpochEnd, typeof(global::Composer.Algorithms.Ema), "UpdateAfterEpoch"),
+        new(global::Composer.Core.Event.EpochEnd, typeof(global::QuickStart.LossPrinter), "PrintEpoch"),
+        new(global::Composer.Core.Event.EvalStart, typeof(global::Composer.Algorithms.Ema), "SwapInAverage"),
+        new(global::Composer.Core.Event.EvalEnd, typeof(global::Composer.Algorithms.Ema), "SwapOutAverage"),
+    };
 }

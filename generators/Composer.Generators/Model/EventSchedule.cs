@@ -1,0 +1,91 @@
+namespace Composer.Generators.Model;
+
+/// <summary>One call the trainer makes at an event.</summary>
+internal sealed record ScheduledCall(MemberSpec Member, HandlerSpec Handler)
+{
+    public string Code => $"{Member.FieldName}.{Handler.MethodName}({(Handler.TakesLogger ? "state, logger" : "state")});";
+    public string Display => $"{Member.DisplayName}.{Handler.MethodName}";
+}
+
+/// <summary>
+/// The order of the calls at one event: Composer's Engine order (algorithms, callbacks, loggers, the reverse at
+/// Init; algorithms first in, last out on the After* events), then the members' RunsBefore/RunsAfter
+/// constraints, keeping that order wherever the constraints allow. The emitter writes it and the analyzer
+/// checks it, so both see the same schedule.
+/// </summary>
+internal static class EventSchedule
+{
+    /// <summary>The calls at <paramref name="event"/> in order; <paramref name="cycle"/> names the members of a constraint cycle, when there is one.</summary>
+    public static IReadOnlyList<ScheduledCall> Order(TrainerSpec spec, int @event, out IReadOnlyList<string>? cycle)
+    {
+        List<ScheduledCall> calls = EngineOrder(spec, @event);
+        cycle = null;
+        if (!calls.Any(c => c.Handler.RunsBefore.Count > 0 || c.Handler.RunsAfter.Count > 0)) return calls;
+
+        // An edge i -> j: call i must come before call j.
+        var before = new List<int>[calls.Count];
+        for (int i = 0; i < calls.Count; i++) before[i] = new List<int>();
+        for (int i = 0; i < calls.Count; i++)
+        {
+            for (int j = 0; j < calls.Count; j++)
+            {
+                if (calls[i].Member == calls[j].Member) continue;
+                if (calls[i].Handler.RunsBefore.Contains(calls[j].Member.FieldName)) before[i].Add(j);
+                if (calls[i].Handler.RunsAfter.Contains(calls[j].Member.FieldName)) before[j].Add(i);
+            }
+        }
+
+        // Stable topological sort: always take the earliest call in Engine order that nothing left must precede.
+        var placed = new bool[calls.Count];
+        var ordered = new List<ScheduledCall>(calls.Count);
+        while (ordered.Count < calls.Count)
+        {
+            int next = -1;
+            for (int i = 0; i < calls.Count && next < 0; i++)
+                if (!placed[i] && !Enumerable.Range(0, calls.Count).Any(k => !placed[k] && before[k].Contains(i)))
+                    next = i;
+            if (next < 0)
+            {
+                cycle = FindCycle(calls, before, placed);
+                return calls;
+            }
+            placed[next] = true;
+            ordered.Add(calls[next]);
+        }
+        return ordered;
+    }
+
+    private static List<ScheduledCall> EngineOrder(TrainerSpec spec, int @event)
+    {
+        IEnumerable<MemberSpec> Group(MemberKind kind)
+        {
+            IEnumerable<MemberSpec> members = spec.Members.Where(m => m.Kind == kind);
+            return kind == MemberKind.Algorithm && Events.RunsInReverse(@event) ? members.Reverse() : members;
+        }
+
+        MemberKind[] order = Events.IsInit(@event)
+            ? [MemberKind.Logger, MemberKind.Callback, MemberKind.Algorithm]
+            : [MemberKind.Algorithm, MemberKind.Callback, MemberKind.Logger];
+        return order.SelectMany(Group)
+            .SelectMany(m => m.Handlers.Where(h => h.Event == @event).Select(h => new ScheduledCall(m, h)))
+            .ToList();
+    }
+
+    // Every unplaced call has an unplaced predecessor, so walking predecessors must revisit a call.
+    private static IReadOnlyList<string> FindCycle(List<ScheduledCall> calls, List<int>[] before, bool[] placed)
+    {
+        int Predecessor(int i) => Enumerable.Range(0, calls.Count).First(k => !placed[k] && before[k].Contains(i));
+        int start = Enumerable.Range(0, calls.Count).First(i => !placed[i]);
+        var path = new List<int>();
+        int current = start;
+        while (!path.Contains(current))
+        {
+            path.Add(current);
+            current = Predecessor(current);
+        }
+        // path walks backwards (each entry must follow the next); keep the loop and present it forwards.
+        List<int> loop = path.Skip(path.IndexOf(current)).Reverse().ToList();
+        loop.Add(loop[0]);
+        return loop.Select(i => calls[i].Member.DisplayName).ToList();
+    }
+}
