@@ -206,12 +206,13 @@ public abstract class Trainer
         long steps = _stepSchedulersEveryBatch ? timestamp.Batch : timestamp.Epoch;
         for (long i = 0; i < steps; i++)
             StepSchedulers();
+        // Members first: one that changes the optimizer's parameters (LayerFreezing) must do so before its state loads.
+        foreach ((IStateful member, StateDict saved) in memberStates)
+            member.LoadState(saved);
         checkpoint.LoadOptimizer(State.Optimizer);
         State.Timestamp = timestamp;
         State.Seed = checkpoint.Seed ?? State.Seed;
         if (checkpoint.DataloaderSeed is { } dataSeed) State.TrainDataloader.RestoreSeed(dataSeed);
-        foreach ((IStateful member, StateDict saved) in memberStates)
-            member.LoadState(saved);
         _previousIntervalCount = IntervalCount();
         // Restored when training resumes, after the seeding that follows AfterLoad (as Composer does).
         _pendingRngState = checkpoint.RngState();

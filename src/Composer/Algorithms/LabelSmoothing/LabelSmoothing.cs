@@ -28,6 +28,7 @@ public sealed class LabelSmoothing : Algorithm
 
     /// <summary>Replaces the targets with smoothed ones.</summary>
     [OnEvent(Event.BeforeLoss)]
+    [Rewrites(Rewrite.Targets)]
     public void SmoothTargets(State state)
     {
         _originalTargets = state.Batch.Targets;

@@ -38,6 +38,7 @@ public sealed class MixUp : Algorithm
 
     /// <summary>Mixes the inputs of the batch.</summary>
     [OnEvent(Event.BeforeForward)]
+    [Rewrites(Rewrite.Inputs)]
     public void MixInputs(State state)
     {
         (Tensor input, Tensor permutedTarget, double mixing) =
@@ -49,6 +50,7 @@ public sealed class MixUp : Algorithm
 
     /// <summary>Mixes the targets like the inputs, unless the loss is interpolated instead.</summary>
     [OnEvent(Event.BeforeLoss)]
+    [Rewrites(Rewrite.Targets)]
     public void MixTargets(State state)
     {
         if (InterpolateLoss || _permutedTarget is null) return;
@@ -60,6 +62,7 @@ public sealed class MixUp : Algorithm
 
     /// <summary>Mixes the loss against the permuted targets into the loss, when the loss is interpolated.</summary>
     [OnEvent(Event.BeforeBackward)]
+    [Rewrites(Rewrite.InterpolatedLoss)]
     public void MixLoss(State state)
     {
         if (!InterpolateLoss || _permutedTarget is null) return;
