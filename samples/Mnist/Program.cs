@@ -21,6 +21,9 @@ var recipes = new Dictionary<string, Func<ThresholdStopper, EvalPrinter, Trainer
     ["ema"] = (stop, print, o) => new EmaTrainer(new Ema(halfLife: "50ba"), stop, print, o),
     ["mixup"] = (stop, print, o) => new MixUpTrainer(new MixUp(alpha: 0.2), stop, print, o),
     ["label-smoothing+ema"] = (stop, print, o) => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), stop, print, o),
+    ["composed"] = (stop, print, o) => new ComposedTrainer(
+        new SelectiveBackprop(start: 0.3, end: 0.8, keep: 0.5), new ProgressiveResizing(initialScale: 0.6, delayFraction: 0.2, finetuneFraction: 0.5),
+        new CutOut(length: 0.25), new LabelSmoothing(0.1), new GradientClipping(ClippingType.Norm, 2.0), new Ema(halfLife: "50ba"), stop, print, o),
 };
 
 Options options;

@@ -25,3 +25,11 @@ public partial class MixUpTrainer;
 /// <summary>Label smoothing and EMA together.</summary>
 [Trainer(typeof(LabelSmoothing), typeof(Ema), typeof(ThresholdStopper), typeof(EvalPrinter))]
 public partial class LabelSmoothingEmaTrainer;
+
+/// <summary>
+/// Six methods composed: selective backprop (declared first at AfterDataloader), progressive resizing, CutOut,
+/// label smoothing, gradient clipping and EMA.
+/// </summary>
+[Trainer(typeof(SelectiveBackprop), typeof(ProgressiveResizing), typeof(CutOut), typeof(LabelSmoothing), typeof(GradientClipping), typeof(Ema),
+    typeof(ThresholdStopper), typeof(EvalPrinter))]
+public partial class ComposedTrainer;
