@@ -1,5 +1,4 @@
 using Composer.Core;
-using Composer.Loss;
 using static TorchSharp.torch;
 
 namespace Composer.Algorithms;
@@ -54,9 +53,7 @@ public sealed class CutMix : Algorithm
     public void MixTargets(State state)
     {
         if (InterpolateLoss || _permutedTarget is null) return;
-        Tensor target = LossFunctions.EnsureTargetsOneHot(state.Outputs, state.Batch.Targets);
-        Tensor permuted = LossFunctions.EnsureTargetsOneHot(state.Outputs, _permutedTarget);
-        state.Batch = state.Batch with { Targets = _lambda * target + (1 - _lambda) * permuted };
+        state.Batch = state.Batch with { Targets = Functional.MixTargets(state.Outputs, state.Batch.Targets, _permutedTarget, _lambda) };
         _permutedTarget = null;
     }
 
@@ -66,8 +63,7 @@ public sealed class CutMix : Algorithm
     public void MixLoss(State state)
     {
         if (!InterpolateLoss || _permutedTarget is null) return;
-        Tensor permutedLoss = state.Model.Loss(state.Outputs, state.Batch with { Targets = _permutedTarget });
-        state.Loss = _lambda * state.Loss + (1 - _lambda) * permutedLoss;
+        state.Loss = Functional.InterpolateLoss(state.Model, state.Outputs, state.Batch, state.Loss, _permutedTarget, _lambda);
         _permutedTarget = null;
     }
 }

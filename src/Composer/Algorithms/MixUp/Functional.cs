@@ -44,4 +44,23 @@ public static partial class Functional
         double z = (gammas[0] / gammas.sum()).item<double>();
         return Math.Min(z, 1 - z);
     }
+
+    /// <summary>
+    /// The targets of a mixed batch, <c>ownShare·y + (1 − ownShare)·y[indices]</c> as class probabilities: how MixUp
+    /// and CutMix mix targets (MixUp's own share is 1 − mixing, CutMix's is λ).
+    /// </summary>
+    public static Tensor MixTargets(Tensor outputs, Tensor target, Tensor permutedTarget, double ownShare)
+    {
+        using var scope = NewDisposeScope();
+        Tensor own = Loss.LossFunctions.EnsureTargetsOneHot(outputs, target);
+        Tensor other = Loss.LossFunctions.EnsureTargetsOneHot(outputs, permutedTarget);
+        return (ownShare * own + (1 - ownShare) * other).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The loss of a mixed batch, <c>ownShare·loss + (1 − ownShare)·loss(outputs, y[indices])</c>: MixUp's and CutMix's <c>interpolate_loss</c>.</summary>
+    public static Tensor InterpolateLoss(Models.ComposerModel model, Tensor outputs, Data.Batch batch, Tensor loss, Tensor permutedTarget, double ownShare)
+    {
+        Tensor permutedLoss = model.Loss(outputs, batch with { Targets = permutedTarget });
+        return ownShare * loss + (1 - ownShare) * permutedLoss;
+    }
 }

@@ -1,5 +1,4 @@
 using Composer.Core;
-using Composer.Loss;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,9 +53,7 @@ public sealed class MixUp : Algorithm
     public void MixTargets(State state)
     {
         if (InterpolateLoss || _permutedTarget is null) return;
-        Tensor target = LossFunctions.EnsureTargetsOneHot(state.Outputs, state.Batch.Targets);
-        Tensor permuted = LossFunctions.EnsureTargetsOneHot(state.Outputs, _permutedTarget);
-        state.Batch = state.Batch with { Targets = (1 - _mixing) * target + _mixing * permuted };
+        state.Batch = state.Batch with { Targets = Functional.MixTargets(state.Outputs, state.Batch.Targets, _permutedTarget, 1 - _mixing) };
         _permutedTarget = null;
     }
 
@@ -66,8 +63,7 @@ public sealed class MixUp : Algorithm
     public void MixLoss(State state)
     {
         if (!InterpolateLoss || _permutedTarget is null) return;
-        Tensor permutedLoss = state.Model.Loss(state.Outputs, state.Batch with { Targets = _permutedTarget });
-        state.Loss = (1 - _mixing) * state.Loss + _mixing * permutedLoss;
+        state.Loss = Functional.InterpolateLoss(state.Model, state.Outputs, state.Batch, state.Loss, _permutedTarget, 1 - _mixing);
         _permutedTarget = null;
     }
 }
