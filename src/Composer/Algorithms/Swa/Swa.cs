@@ -74,6 +74,7 @@ public sealed class Swa : Algorithm, IStateful, IDisposable
 
     /// <summary>Averages after a batch, when the interval is in batches.</summary>
     [OnEvent(Event.BatchEnd)]
+    [Rewrites(Rewrite.Weights)]
     public void AverageAfterBatch(State state)
     {
         if (UpdateInterval.Unit == TimeUnit.Batch && state.Timestamp.Batch % UpdateInterval.Count == 0) Step(state);
@@ -90,11 +91,16 @@ public sealed class Swa : Algorithm, IStateful, IDisposable
     private void Step(State state)
     {
         if (Applied || state.Progress < SwaStart) return;
-        _average ??= state.Model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
-        if (_count == 0)
-            using (no_grad())
-                foreach ((string name, Tensor value) in state.Model.state_dict()) _average[name].copy_(value);
-        _count = _count == 0 ? 1 : Functional.UpdateSwaAverage(state.Model, _average, _count);
+        if (_average is null)
+        {
+            // The first snapshot is the average.
+            _average = state.Model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
+            _count = 1;
+        }
+        else
+        {
+            _count = Functional.UpdateSwaAverage(state.Model, _average, _count);
+        }
         if (state.Progress >= SwaEnd || state.Timestamp >= state.MaxDuration) Apply(state);
     }
 
