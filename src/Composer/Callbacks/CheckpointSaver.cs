@@ -21,7 +21,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful
     private readonly bool _overwrite;
     private readonly List<string> _saved = [];
     private long _lastSavedBatch = -1;
-    private double _previousIntervalCount;
+    private readonly IntervalCounter? _saveClock;
 
     /// <summary>Creates the callback.</summary>
     /// <param name="folder">Where to write; may contain <c>{run_name}</c>.</param>
@@ -48,6 +48,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful
         if (interval.Value <= 0 || interval.Unit is TimeUnit.Second or TimeUnit.Iteration)
             throw new ArgumentException($"The save interval must be a positive time in ep, ba, sp, tok or dur, such as \"1ep\" or \"500ba\"; got \"{saveInterval}\".", nameof(saveInterval));
         _interval = interval;
+        _saveClock = new IntervalCounter(interval);
     }
 
     /// <summary>Creates the callback with a predicate deciding, at each checkpoint event, whether to save.</summary>
@@ -172,7 +173,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful
     {
         state.Set("saved", _saved);
         state.Set("lastSavedBatch", _lastSavedBatch);
-        state.Set("intervalCount", _previousIntervalCount);
+        state.Set("intervalCount", _saveClock?.Last ?? 0);
     }
 
     /// <inheritdoc/>
@@ -181,7 +182,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful
         _saved.Clear();
         _saved.AddRange(state.GetStrings("saved"));
         _lastSavedBatch = (long)state.GetNumber("lastSavedBatch");
-        _previousIntervalCount = state.GetNumber("intervalCount");
+        if (_saveClock is not null) _saveClock.Last = state.GetNumber("intervalCount");
     }
 
     private bool IsDue(State state, Event trigger)
@@ -194,23 +195,8 @@ public sealed partial class CheckpointSaver : Callback, IStateful
         {
             TimeUnit.Epoch => trigger == Event.EpochCheckpoint && state.Timestamp.Epoch % interval.Count == 0,
             TimeUnit.Batch => trigger == Event.BatchCheckpoint && state.Timestamp.Batch % interval.Count == 0,
-            _ => trigger == Event.BatchCheckpoint && CrossedInterval(state, interval),
+            _ => trigger == Event.BatchCheckpoint && _saveClock!.Crossed(state),
         };
-    }
-
-    // Samples, tokens and durations advance unevenly: save when a multiple of the interval is passed.
-    private bool CrossedInterval(State state, Time interval)
-    {
-        double now = interval.Unit switch
-        {
-            TimeUnit.Sample => state.Timestamp.Sample,
-            TimeUnit.Token => state.Timestamp.Token,
-            _ => state.ElapsedDuration.Value,
-        };
-        double count = Math.Floor(now / interval.Value);
-        bool crossed = count > _previousIntervalCount;
-        _previousIntervalCount = count;
-        return crossed;
     }
 
     private static string Fill(string pattern, State state) => pattern

@@ -30,7 +30,7 @@ public abstract class Trainer
     private readonly Stopwatch _batchClock = new();
     private long _batchSamples;
     private long _lastEvaluatedBatch = -1;
-    private double _previousIntervalCount;
+    private readonly IntervalCounter _evalClock;
     private bool _trainingBeforeEval;
     private readonly double[] _initialLearningRates;
     private readonly int? _microbatchSize;
@@ -70,6 +70,7 @@ public abstract class Trainer
         }
 
         _evalInterval = options.EvalInterval ?? Time.FromEpochs(1);
+        _evalClock = new IntervalCounter(_evalInterval);
         _evalPredicate = options.EvalPredicate;
         if (options.DeviceTrainMicrobatchSize is < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.DeviceTrainMicrobatchSize, "DeviceTrainMicrobatchSize must be at least 1 (or null for the whole batch).");
@@ -213,7 +214,7 @@ public abstract class Trainer
         State.Timestamp = timestamp;
         State.Seed = checkpoint.Seed ?? State.Seed;
         if (checkpoint.DataloaderSeed is { } dataSeed) State.TrainDataloader.RestoreSeed(dataSeed);
-        _previousIntervalCount = IntervalCount();
+        _evalClock.Last = _evalClock.Count(State);
         // Restored when training resumes, after the seeding that follows AfterLoad (as Composer does).
         _pendingRngState = checkpoint.RngState();
     }
@@ -415,7 +416,7 @@ public abstract class Trainer
             Event.BatchEnd => _evalInterval.Unit switch
             {
                 TimeUnit.Batch => State.Timestamp.Batch % _evalInterval.Count == 0,
-                TimeUnit.Sample or TimeUnit.Token or TimeUnit.Duration => CrossedInterval(),
+                TimeUnit.Sample or TimeUnit.Token or TimeUnit.Duration => _evalClock.Crossed(State),
                 _ => false,
             },
             // The last evaluation of a run whose interval did not land on its end.
@@ -424,28 +425,6 @@ public abstract class Trainer
         };
         if (due) _lastEvaluatedBatch = State.Timestamp.Batch;
         return due;
-    }
-
-    // Samples, tokens and durations advance in uneven steps: evaluate when a multiple of the interval is passed.
-    private bool CrossedInterval()
-    {
-        double count = IntervalCount();
-        bool crossed = count > _previousIntervalCount;
-        _previousIntervalCount = count;
-        return crossed;
-    }
-
-    private double IntervalCount()
-    {
-        if (_evalInterval.Value == 0) return 0;
-        double now = _evalInterval.Unit switch
-        {
-            TimeUnit.Sample => State.Timestamp.Sample,
-            TimeUnit.Token => State.Timestamp.Token,
-            TimeUnit.Duration => State.ElapsedDuration.Value,
-            _ => 0,
-        };
-        return Math.Floor(now / _evalInterval.Value);
     }
 
     /// <summary>Prepares one evaluator's loop: model in eval mode, its dataloader current, its metrics reset.</summary>
