@@ -22,6 +22,8 @@ public sealed partial class CheckpointSaver : Callback, IStateful
     private readonly List<string> _saved = [];
     private long _lastSavedBatch = -1;
     private readonly IntervalCounter? _saveClock;
+    private readonly Regex _ownName;
+    private bool _checkFolder;
 
     /// <summary>Creates the callback.</summary>
     /// <param name="folder">Where to write; may contain <c>{run_name}</c>.</param>
@@ -77,6 +79,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         Folder = folder;
         Filename = CheckPattern(filename, nameof(filename));
+        _ownName = NameMatcher(Filename);
         LatestFilename = latestFilename is null ? null : CheckPattern(latestFilename, nameof(latestFilename));
         if (numCheckpointsToKeep is 0 or < -1)
             throw new ArgumentOutOfRangeException(nameof(numCheckpointsToKeep), numCheckpointsToKeep, "Keep at least 1 checkpoint, or -1 to keep all.");
@@ -97,7 +100,10 @@ public sealed partial class CheckpointSaver : Callback, IStateful
     /// <summary>True when only the model's weights are saved.</summary>
     public bool WeightsOnly { get; }
 
-    /// <summary>The checkpoints this run (and the runs it resumed) wrote and still keeps, oldest first.</summary>
+    /// <summary>
+    /// The file names, in the saver's folder, of the checkpoints this run (and the runs it resumed) wrote and
+    /// still keeps, oldest first.
+    /// </summary>
     public IReadOnlyList<string> SavedCheckpoints => _saved;
 
     /// <summary>The folder with <c>{run_name}</c> filled in.</summary>
@@ -112,12 +118,16 @@ public sealed partial class CheckpointSaver : Callback, IStateful
         return File.Exists(latest) || new FileInfo(latest).LinkTarget is not null ? latest : null;
     }
 
-    /// <summary>Refuses to mix a new run's checkpoints with an earlier run's, before any batch is trained.</summary>
+    /// <summary>
+    /// Before any batch is trained: a resumed run starts its rotation from the checkpoints that are in the folder;
+    /// a new run refuses to mix its checkpoints with an earlier run's.
+    /// </summary>
     [OnEvent(Event.FitStart)]
     public void CheckFolder(State state)
     {
-        if (_overwrite || state.Timestamp.Batch > 0) return;
         string folder = FolderFor(state);
+        KeepOnlyFilesIn(folder);
+        if (_overwrite || state.Timestamp.Batch > 0) return;
         if (Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(f => !AtomicFile.IsTemporary(f)))
             throw new InvalidOperationException(
                 $"The checkpoint folder \"{folder}\" already holds files of an earlier run. Set Autoresume = true in the TrainerOptions to continue it, choose another folder, or pass overwrite: true.");
@@ -144,46 +154,77 @@ public sealed partial class CheckpointSaver : Callback, IStateful
         ArgumentNullException.ThrowIfNull(state);
         string folder = FolderFor(state);
         Directory.CreateDirectory(folder);
-        string path = Path.Combine(folder, Fill(Filename, state));
-        // Listed before writing so the checkpoint's own copy of this callback's state includes it.
-        _saved.Remove(path);
-        _saved.Add(path);
+        KeepOnlyFilesIn(folder);
+        string name = Fill(Filename, state);
+        string path = Path.Combine(folder, name);
+        // The list is settled before writing, so the checkpoint's own copy of this callback's state names
+        // exactly the files that stay; nothing is deleted until the new checkpoint is safely on disk.
+        List<string> before = [.. _saved];
+        _saved.Remove(name);
+        _saved.Add(name);
+        int drop = _numCheckpointsToKeep > 0 ? Math.Max(0, _saved.Count - _numCheckpointsToKeep) : 0;
+        string[] rotatedOut = _saved.Take(drop).ToArray();
+        _saved.RemoveRange(0, drop);
         try
         {
             Checkpoint.Save(state, path, WeightsOnly);
         }
         catch
         {
-            _saved.RemoveAt(_saved.Count - 1);
+            _saved.Clear();
+            _saved.AddRange(before);
             throw;
         }
         _lastSavedBatch = state.Timestamp.Batch;
-        if (LatestFilename is not null)
-            AtomicFile.Point(Path.Combine(folder, Fill(LatestFilename, state)), path);
-        while (_numCheckpointsToKeep > 0 && _saved.Count > _numCheckpointsToKeep)
-        {
-            File.Delete(_saved[0]);
-            _saved.RemoveAt(0);
-        }
+        string? latest = LatestFilename is null ? null : Fill(LatestFilename, state);
+        if (latest is not null)
+            AtomicFile.Point(Path.Combine(folder, latest), path);
+        foreach (string old in rotatedOut)
+            if (old != latest && IsOwnCheckpoint(old)) File.Delete(Path.Combine(folder, old));
         return path;
     }
 
     /// <inheritdoc/>
     public void SaveState(StateDict state)
     {
+        // File names, never paths: the folder may be copied or moved before the run resumes.
         state.Set("saved", _saved);
         state.Set("lastSavedBatch", _lastSavedBatch);
         state.Set("intervalCount", _saveClock?.Last ?? 0);
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The list is taken by file name and checked against the folder at <see cref="Event.FitStart"/>: a run
+    /// resumed in a copied or moved folder rotates the checkpoints that are there, and a name that is not
+    /// there (a checkpoint loaded from another folder) is forgotten, never deleted elsewhere.
+    /// </remarks>
     public void LoadState(StateDict state)
     {
         _saved.Clear();
-        _saved.AddRange(state.GetStrings("saved"));
+        // Checkpoints written before names were kept hold absolute paths: their file name is what counts.
+        foreach (string saved in state.GetStrings("saved"))
+        {
+            string name = Path.GetFileName(saved);
+            if (!_saved.Contains(name)) _saved.Add(name);
+        }
+        _checkFolder = true;
         _lastSavedBatch = (long)state.GetNumber("lastSavedBatch");
         if (_saveClock is not null) _saveClock.Last = state.GetNumber("intervalCount");
     }
+
+    private void KeepOnlyFilesIn(string folder)
+    {
+        if (!_checkFolder) return;
+        _checkFolder = false;
+        _saved.RemoveAll(name => !IsOwnCheckpoint(name) || !IsRegularFile(Path.Combine(folder, name)));
+    }
+
+    /// <summary>Only a plain file name that this saver's pattern could have written is ever deleted.</summary>
+    private bool IsOwnCheckpoint(string name) =>
+        name.Length > 0 && name == Path.GetFileName(name) && name is not ("." or "..") && _ownName.IsMatch(name);
+
+    private static bool IsRegularFile(string path) => File.Exists(path) && new FileInfo(path).LinkTarget is null;
 
     private bool IsDue(State state, Event trigger)
     {
@@ -217,6 +258,21 @@ public sealed partial class CheckpointSaver : Callback, IStateful
         if (pattern.IndexOfAny(['/', '\\']) >= 0)
             throw new ArgumentException($"\"{pattern}\" is a file name and cannot contain a folder; put folders in the folder argument.", parameter);
         return pattern;
+    }
+
+    // The pattern as a regular expression: literal text as it is, each placeholder as the values it takes.
+    private static Regex NameMatcher(string pattern)
+    {
+        var expression = new System.Text.StringBuilder("^");
+        int at = 0;
+        foreach (Match token in Placeholder().Matches(pattern))
+        {
+            expression.Append(Regex.Escape(pattern[at..token.Index]));
+            expression.Append(token.Value == "{run_name}" ? @"[^/\\]+" : @"[0-9]+");
+            at = token.Index + token.Length;
+        }
+        expression.Append(Regex.Escape(pattern[at..])).Append('$');
+        return new Regex(expression.ToString(), RegexOptions.CultureInvariant);
     }
 
     [GeneratedRegex(@"\{[^}]*\}")]
