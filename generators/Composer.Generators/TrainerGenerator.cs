@@ -8,7 +8,8 @@ using Microsoft.CodeAnalysis.Text;
 namespace Composer.Generators;
 
 /// <summary>
-/// Writes one Trainer per <c>[Trainer(...)]</c> partial class. The pipeline is
+/// Writes one Trainer per <c>[Trainer(...)]</c> partial class, in two files: the loop, and its schedule (the
+/// documented table of calls and the same table as data). The pipeline is
 /// ForAttributeWithMetadataName, then an equatable <see cref="TrainerSpec"/>, then the emitter, so an
 /// edit that does not change a spec reuses the cached source. Diagnostics come from
 /// <see cref="Diagnostics.TrainerAnalyzer"/>.
@@ -30,15 +31,19 @@ public sealed class TrainerGenerator : IIncrementalGenerator
     {
         IncrementalValuesProvider<TrainerSpec> specs = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                TrainerParser.TrainerAttributeName,
+                KnownTypeSymbols.TrainerAttributeName,
                 static (node, _) => node is ClassDeclarationSyntax,
-                static (ctx, ct) => TrainerParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, report: null, ct))
+                static (ctx, ct) => TrainerParser.Parse((INamedTypeSymbol)ctx.TargetSymbol,
+                    KnownTypeSymbols.For(ctx.SemanticModel.Compilation), report: null, ct))
             .WithTrackingName(Steps.Specs)
             .Where(static spec => spec is not null)
             .Select(static (spec, _) => spec!)
             .WithTrackingName(Steps.ValidSpecs);
 
         context.RegisterSourceOutput(specs, static (output, spec) =>
-            output.AddSource(spec.HintName, SourceText.From(TrainerEmitter.Emit(spec), System.Text.Encoding.UTF8)));
+        {
+            output.AddSource(spec.HintName, SourceText.From(TrainerEmitter.Emit(spec), System.Text.Encoding.UTF8));
+            output.AddSource(spec.ScheduleHintName, SourceText.From(ScheduleEmitter.Emit(spec), System.Text.Encoding.UTF8));
+        });
     }
 }

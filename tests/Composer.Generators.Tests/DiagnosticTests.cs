@@ -130,7 +130,35 @@ public class DiagnosticTests
         Diagnostic d = Single(Mixers + "[Trainer(typeof(Mix1), typeof(Smooth), typeof(Mix2))] public partial class MyTrainer;", "CMP0011");
         Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
         Assert.That(Marked(d), Is.EqualTo("typeof(Mix2)"));
-        Assert.That(d.GetMessage(), Does.Contain("'Mix1' and 'Mix2' both interpolate the loss").And.Contain("Keep one"));
+        Assert.That(d.GetMessage(), Does.Contain("'Mix1' and 'Mix2' both interpolate the loss").And.Contain("turn interpolation off in one"));
+    }
+
+    // Composer warns only when both are created with interpolate_loss=True; the defaults mix the targets.
+    private const string MixUpAndCutMix = """
+        using Composer.Algorithms;
+        [Trainer(typeof(MixUp), typeof(CutMix))] public partial class MyTrainer;
+        public static class Build
+        {
+            public static MyTrainer Create(TrainerOptions options) => new MyTrainer(ARGUMENTS, options);
+        }
+        """;
+
+    [TestCase("new MixUp(), new CutMix()")]
+    [TestCase("new MixUp(0.2, interpolateLoss: true), new CutMix()")]
+    [TestCase("new MixUp(interpolateLoss: false), new CutMix(interpolateLoss: true)")]
+    public void CMP0011_IsNotReportedUnlessBothInterpolateTheLoss(string arguments)
+    {
+        var diagnostics = GeneratorHarness.Analyze(Usings + MixUpAndCutMix.Replace("ARGUMENTS", arguments));
+        Assert.That(diagnostics, Is.Empty);
+    }
+
+    [TestCase("new MixUp(interpolateLoss: true), new CutMix(interpolateLoss: true)")]
+    [TestCase("new MixUp(0.4, true), new CutMix(1.0, true)")]
+    public void CMP0011_IsReportedWhereBothAreCreatedWithLossInterpolation(string arguments)
+    {
+        Diagnostic d = Single(MixUpAndCutMix.Replace("ARGUMENTS", arguments), "CMP0011");
+        Assert.That(Marked(d), Does.StartWith("new MyTrainer("));
+        Assert.That(d.GetMessage(), Does.Contain("'MixUp' and 'CutMix' both interpolate the loss in trainer 'MyTrainer'"));
     }
 
     [Test]

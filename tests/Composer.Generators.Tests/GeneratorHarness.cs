@@ -15,7 +15,9 @@ internal static class GeneratorHarness
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
         string[] platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
+        // The test host also lists the generator's own assembly, which no user compilation references.
         return platform
+            .Where(path => !Path.GetFileName(path).Equals("Composer.Generators.dll", StringComparison.OrdinalIgnoreCase))
             .Append(typeof(Composer.Trainer).Assembly.Location)
             .Append(typeof(TorchSharp.torch).Assembly.Location)
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
@@ -33,13 +35,28 @@ internal static class GeneratorHarness
         parseOptions: ParseOptions,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    /// <summary>Runs the generator; returns the generated files and the compilation that includes them.</summary>
+    /// <summary>
+    /// Runs the generator; returns the generated files and the compilation that includes them. Every call also runs
+    /// a second pass on a clone of the compilation and checks that the cache holds: no step reruns, no file is rewritten.
+    /// </summary>
     public static (ImmutableArray<GeneratedSourceResult> Sources, Compilation Output) Generate(params string[] sources)
     {
         CSharpCompilation input = Compile(sources);
         GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out var generatorDiagnostics);
         Assert.That(generatorDiagnostics, Is.Empty, "the generator itself reports nothing; the analyzer does");
-        return (driver.GetRunResult().Results.Single().GeneratedSources, output);
+        GeneratorRunResult first = driver.GetRunResult().Results.Single();
+        AssertCacheHolds(driver.RunGenerators(input.Clone()).GetRunResult().Results.Single());
+        return (first.GeneratedSources, output);
+    }
+
+    /// <summary>Every tracked step and every output of <paramref name="result"/> came from the cache.</summary>
+    public static void AssertCacheHolds(GeneratorRunResult result)
+    {
+        foreach (string step in new[] { TrainerGenerator.Steps.Specs, TrainerGenerator.Steps.ValidSpecs })
+            Assert.That(result.TrackedSteps.GetValueOrDefault(step, []).SelectMany(r => r.Outputs).Select(o => o.Reason),
+                Is.All.EqualTo(IncrementalStepRunReason.Cached).Or.EqualTo(IncrementalStepRunReason.Unchanged), $"step {step} on the second pass");
+        Assert.That(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).Select(o => o.Reason),
+            Is.All.EqualTo(IncrementalStepRunReason.Cached), "the files are not written again on the second pass");
     }
 
     /// <summary>The analyzer's diagnostics on the sources plus what the generator added.</summary>

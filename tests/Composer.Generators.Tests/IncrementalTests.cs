@@ -66,7 +66,7 @@ public class IncrementalTests
 
         Assert.That(result.TrackedSteps[TrainerGenerator.Steps.ValidSpecs].SelectMany(s => s.Outputs).Select(o => o.Reason),
             Has.Some.EqualTo(IncrementalStepRunReason.Modified));
-        Assert.That(result.GeneratedSources.Single().SourceText.ToString(), Does.Contain("_lossPrinter.Done(state);"));
+        Assert.That(result.GeneratedSources.First().SourceText.ToString(), Does.Contain("_lossPrinter.Done(state);"));
     }
 
     [Test]

@@ -8,18 +8,40 @@ namespace Composer.Generators.Tests;
 /// </summary>
 public class SnapshotTests
 {
-    [TestCase(nameof(Sources.QuickStart), "QuickStart.QuickStartTrainer.g.cs")]
-    [TestCase(nameof(Sources.Empty), "BareTrainer.g.cs")]
-    [TestCase(nameof(Sources.Layered), "Layered.Training.LayeredTrainer.g.cs")]
-    [TestCase(nameof(Sources.Ordered), "Ordered.OrderedTrainer.g.cs")]
-    public void GeneratedTrainerMatchesTheApprovedSnapshot(string sourceName, string hintName)
+    [TestCase(nameof(Sources.QuickStart), "QuickStart.QuickStartTrainer")]
+    [TestCase(nameof(Sources.Empty), "BareTrainer")]
+    [TestCase(nameof(Sources.Layered), "Layered.Training.LayeredTrainer")]
+    [TestCase(nameof(Sources.Ordered), "Ordered.OrderedTrainer")]
+    public void GeneratedTrainerMatchesTheApprovedSnapshot(string sourceName, string trainer)
     {
         string source = (string)typeof(Sources).GetField(sourceName)!.GetValue(null)!;
         var (generated, output) = GeneratorHarness.Generate(source);
 
-        Assert.That(generated.Select(g => g.HintName), Is.EqualTo(new[] { hintName }), "one file per trainer, named after it");
+        Assert.That(generated.Select(g => g.HintName), Is.EqualTo(new[] { trainer + ".g.cs", trainer + ".Schedule.g.cs" }),
+            "two files per trainer, named after it: the loop and its schedule");
         Assert.That(GeneratorHarness.CompilerProblems(output), Is.Empty, "the generated trainer compiles cleanly, crefs included");
         Verify(generated[0].SourceText.ToString(), sourceName);
+        Verify(generated[1].SourceText.ToString(), sourceName + ".Schedule");
+        foreach (GeneratedSourceResult file in generated)
+        {
+            string[] lines = file.SourceText.ToString().Split('\n');
+            Assert.That(lines.Where(l => l.Length > 120 && !l.Contains("<see cref=", StringComparison.Ordinal)), Is.Empty,
+                $"{file.HintName}: lines fit a screen (a long cref to a generic member may not)");
+            Assert.That(lines.Where(l => l.Contains("GeneratedCode", StringComparison.Ordinal) || l.Contains("0.1.0", StringComparison.Ordinal)), Is.Empty,
+                "no version number, so a release does not change every snapshot");
+        }
+    }
+
+    [Test]
+    public void AnAlgorithmInAnotherFileGivesTheSameTrainer()
+    {
+        int split = Sources.QuickStart.IndexOf("[Trainer(", StringComparison.Ordinal);
+        string usings = Sources.QuickStart[..Sources.QuickStart.IndexOf("public sealed class", StringComparison.Ordinal)];
+        var (apart, output) = GeneratorHarness.Generate(Sources.QuickStart[..split], usings + Sources.QuickStart[split..]);
+        var (together, _) = GeneratorHarness.Generate(Sources.QuickStart);
+
+        Assert.That(GeneratorHarness.CompilerProblems(output), Is.Empty);
+        Assert.That(apart.Select(g => g.SourceText.ToString()), Is.EqualTo(together.Select(g => g.SourceText.ToString())));
     }
 
     private static void Verify(string actual, string name)
@@ -32,7 +54,8 @@ public class SnapshotTests
         {
             File.WriteAllText(approved, actual);
             File.Delete(received);
-            Assert.Pass($"approved {approved}");
+            TestContext.Out.WriteLine($"approved {approved}");
+            return;
         }
 
         string expected = File.Exists(approved) ? File.ReadAllText(approved) : "";

@@ -70,7 +70,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LossInterpolatedTwice = new(
         "CMP0011",
         "Two members interpolate the loss",
-        "'{0}' and '{1}' both interpolate the loss (or mix the targets) in trainer '{2}', so each batch is mixed twice; Composer warns against combining them. Keep one, or suppress CMP0011 if this is intended.",
+        "'{0}' and '{1}' both interpolate the loss in trainer '{2}' (both are created with loss interpolation on), which Composer warns can lead to unexpected behavior; turn interpolation off in one, or suppress CMP0011 if this is intended",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor IncompatibleMembers = new(

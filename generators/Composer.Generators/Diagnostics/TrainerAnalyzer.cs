@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Composer.Generators.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace Composer.Generators.Diagnostics;
 
@@ -36,20 +37,46 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            if (start.Compilation.GetTypeByMetadataName(TrainerParser.OnEventAttributeName) is null) return;
-            start.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
-            start.RegisterSymbolAction(AnalyzeTrainer, SymbolKind.NamedType);
+            KnownTypeSymbols known = KnownTypeSymbols.For(start.Compilation);
+            if (!known.HasRuntime) return;
+            start.RegisterSymbolAction(c => AnalyzeMethod(c, known), SymbolKind.Method);
+            start.RegisterSymbolAction(c => TrainerParser.Parse((INamedTypeSymbol)c.Symbol, known, c.ReportDiagnostic, c.CancellationToken), SymbolKind.NamedType);
+            start.RegisterOperationAction(c => AnalyzeTrainerCreation(c, known), OperationKind.ObjectCreation);
         });
     }
 
-    private static void AnalyzeMethod(SymbolAnalysisContext context)
+    private static void AnalyzeMethod(SymbolAnalysisContext context, KnownTypeSymbols known)
     {
         var method = (IMethodSymbol)context.Symbol;
-        if (!TrainerParser.OnEventAttributes(method).Any()) return;
-        if (TrainerParser.CheckHandler(method) is { } diagnostic)
+        if (!TrainerParser.OnEventAttributes(method, known).Any()) return;
+        if (TrainerParser.CheckHandler(method, known) is { } diagnostic)
             context.ReportDiagnostic(diagnostic);
     }
 
-    private static void AnalyzeTrainer(SymbolAnalysisContext context) =>
-        TrainerParser.Parse((INamedTypeSymbol)context.Symbol, context.ReportDiagnostic, context.CancellationToken);
+    // CMP0011 where only the arguments tell: new MyTrainer(new MixUp(interpolateLoss: true), new CutMix(interpolateLoss: true), ...).
+    // Members that always interpolate are reported on the [Trainer] class instead, so they count here only alongside one
+    // that is switched on.
+    private static void AnalyzeTrainerCreation(OperationAnalysisContext context, KnownTypeSymbols known)
+    {
+        var creation = (IObjectCreationOperation)context.Operation;
+        if (creation.Type is not INamedTypeSymbol trainer
+            || !trainer.GetAttributes().Any(a => KnownTypeSymbols.Is(a.AttributeClass, known.TrainerAttribute)))
+            return;
+        var interpolating = new List<(string Name, bool Always)>();
+        foreach (IArgumentOperation argument in creation.Arguments)
+        {
+            if (Unwrap(argument.Value) is not IObjectCreationOperation member || member.Type is not INamedTypeSymbol memberType) continue;
+            (bool always, string? when) = TrainerParser.LossInterpolation(memberType, known);
+            if (always || (when is not null && IsConstantTrue(member, when)))
+                interpolating.Add((memberType.Name, always));
+        }
+        if (interpolating.Count < 2 || interpolating.Count(i => i.Always) >= 2) return;
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LossInterpolatedTwice, creation.Syntax.GetLocation(),
+            interpolating[0].Name, interpolating[1].Name, trainer.Name));
+    }
+
+    private static IOperation Unwrap(IOperation operation) => operation is IConversionOperation conversion ? Unwrap(conversion.Operand) : operation;
+
+    private static bool IsConstantTrue(IObjectCreationOperation creation, string parameter) =>
+        creation.Arguments.Any(a => a.Parameter?.Name == parameter && a.Value.ConstantValue is { HasValue: true, Value: true });
 }

@@ -1,24 +1,22 @@
+using Composer.Core;
+
 namespace Composer.Generators.Model;
 
-/// <summary>One call the trainer makes at an event.</summary>
-internal sealed record ScheduledCall(MemberSpec Member, HandlerSpec Handler)
-{
-    public string Code => $"{Member.FieldName}.{Handler.MethodName}({(Handler.TakesLogger ? "state, logger" : "state")});";
-    public string Display => $"{Member.DisplayName}.{Handler.MethodName}";
-}
+/// <summary>One call at an event while the order is decided.</summary>
+internal sealed record ScheduledCall(MemberSpec Member, HandlerSpec Handler);
 
 /// <summary>
 /// The order of the calls at one event: Composer's Engine order (algorithms, callbacks, loggers, the reverse at
 /// Init; algorithms first in, last out on the After* events), then the members' RunsBefore/RunsAfter
-/// constraints, keeping that order wherever the constraints allow. The emitter writes it and the analyzer
-/// checks it, so both see the same schedule.
+/// constraints, keeping that order wherever the constraints allow. The parser stores the result in the model, for
+/// the emitter to print and the analyzer to check, so both see the same schedule.
 /// </summary>
 internal static class EventSchedule
 {
     /// <summary>The calls at <paramref name="event"/> in order; <paramref name="cycle"/> names the members of a constraint cycle, when there is one.</summary>
-    public static IReadOnlyList<ScheduledCall> Order(TrainerSpec spec, int @event, out IReadOnlyList<string>? cycle)
+    public static IReadOnlyList<ScheduledCall> Order(IReadOnlyList<MemberSpec> members, Event @event, out IReadOnlyList<string>? cycle)
     {
-        List<ScheduledCall> calls = EngineOrder(spec, @event);
+        List<ScheduledCall> calls = EngineOrder(members, @event);
         cycle = null;
         if (!calls.Any(c => c.Handler.RunsBefore.Count > 0 || c.Handler.RunsAfter.Count > 0)) return calls;
 
@@ -55,11 +53,32 @@ internal static class EventSchedule
         return ordered;
     }
 
-    private static List<ScheduledCall> EngineOrder(TrainerSpec spec, int @event)
+    /// <summary>The comment above the calls: the event, and why they run in this order when it is not the list's.</summary>
+    public static string Comment(Event @event, IReadOnlyList<ScheduledCall> calls)
+    {
+        var notes = new List<string>();
+        foreach (ScheduledCall call in calls)
+        {
+            // Only the constraints that bind here: the other member has a call at this event too.
+            string[] first = call.Handler.RunsBefore.Select(o => DisplayOf(calls, o)).OfType<string>().ToArray();
+            string[] after = call.Handler.RunsAfter.Select(o => DisplayOf(calls, o)).OfType<string>().ToArray();
+            if (first.Length > 0) notes.Add($"{call.Member.DisplayName} before {string.Join(", ", first)}");
+            if (after.Length > 0) notes.Add($"{call.Member.DisplayName} after {string.Join(", ", after)}");
+        }
+        bool reversed = Events.RunsInReverse(@event) && calls.Count(c => c.Member.Kind == MemberKind.Algorithm) > 1;
+        string comment = reversed ? $"// Event.{@event}: algorithms first in, last out" : $"// Event.{@event}";
+        if (notes.Count > 0) comment += (reversed ? "; " : ": ") + string.Join("; ", notes);
+        return reversed || notes.Count > 0 ? comment + "." : comment;
+    }
+
+    private static string? DisplayOf(IReadOnlyList<ScheduledCall> calls, string fieldName) =>
+        calls.FirstOrDefault(c => c.Member.FieldName == fieldName)?.Member.DisplayName;
+
+    private static List<ScheduledCall> EngineOrder(IReadOnlyList<MemberSpec> all, Event @event)
     {
         IEnumerable<MemberSpec> Group(MemberKind kind)
         {
-            IEnumerable<MemberSpec> members = spec.Members.Where(m => m.Kind == kind);
+            IEnumerable<MemberSpec> members = all.Where(m => m.Kind == kind);
             return kind == MemberKind.Algorithm && Events.RunsInReverse(@event) ? members.Reverse() : members;
         }
 

@@ -1,16 +1,34 @@
+using Composer.Core;
+
 namespace Composer.Generators.Model;
 
 /// <summary>Everything the emitter needs to write one Trainer; values only, no symbols or syntax.</summary>
 /// <param name="Namespace">The trainer's namespace, or null for the global namespace.</param>
 /// <param name="ClassName">The trainer class's name.</param>
 /// <param name="Members">The listed algorithms and callbacks, in declaration order, duplicates removed.</param>
+/// <param name="Schedule">The events that have calls, in Composer's order, each with its calls in the order they run.</param>
 internal sealed record TrainerSpec(
     string? Namespace,
     string ClassName,
-    EquatableArray<MemberSpec> Members)
+    EquatableArray<MemberSpec> Members,
+    EquatableArray<EventCalls> Schedule)
 {
-    /// <summary>The hint name of the generated file: the trainer's full name.</summary>
-    public string HintName => (Namespace is null ? ClassName : $"{Namespace}.{ClassName}") + ".g.cs";
+    /// <summary>The class's full name.</summary>
+    public string FullName => Namespace is null ? ClassName : $"{Namespace}.{ClassName}";
+
+    /// <summary>The hint name of the loop's file: the trainer's full name.</summary>
+    public string HintName => FullName + ".g.cs";
+
+    /// <summary>The hint name of the schedule's file.</summary>
+    public string ScheduleHintName => FullName + ".Schedule.g.cs";
+
+    /// <summary>The calls at <paramref name="event"/>, in order; none when no member subscribes.</summary>
+    public EquatableArray<Call> CallsAt(Event @event)
+    {
+        foreach (EventCalls calls in Schedule)
+            if (calls.Event == @event) return calls.Calls;
+        return default;
+    }
 }
 
 /// <summary>What a listed type is, which fixes where it runs at each event.</summary>
@@ -37,18 +55,26 @@ internal sealed record MemberSpec(
     EquatableArray<HandlerSpec> Handlers);
 
 /// <summary>One subscription: a method to call at an event.</summary>
-/// <param name="Event">The event's value in <c>Composer.Core.Event</c>.</param>
+/// <param name="Event">The event.</param>
 /// <param name="MethodName">The method's name.</param>
 /// <param name="TakesLogger">Whether the method takes a Logger after the State.</param>
 /// <param name="Cref">The method as a documentation reference, for <c>&lt;see cref&gt;</c>.</param>
 /// <param name="RunsBefore">The field names of the trainer's members this call must precede at its event.</param>
 /// <param name="RunsAfter">The field names of the trainer's members this call must follow at its event.</param>
-/// <param name="Rewrites">What the method declares it changes (<c>Composer.Core.Rewrite</c> values).</param>
 internal sealed record HandlerSpec(
-    int Event,
+    Event Event,
     string MethodName,
     bool TakesLogger,
     string Cref,
     EquatableArray<string> RunsBefore,
-    EquatableArray<string> RunsAfter,
-    EquatableArray<int> Rewrites);
+    EquatableArray<string> RunsAfter);
+
+/// <summary>The calls at one event, in the order they run, and the comment that explains that order.</summary>
+internal sealed record EventCalls(Event Event, string Comment, EquatableArray<Call> Calls);
+
+/// <summary>One call the trainer makes at an event.</summary>
+internal sealed record Call(string FieldName, string MemberType, string MemberDisplayName, string MethodName, bool TakesLogger, string Cref)
+{
+    public string Code => $"{FieldName}.{MethodName}({(TakesLogger ? "state, logger" : "state")});";
+    public string Display => $"{MemberDisplayName}.{MethodName}";
+}

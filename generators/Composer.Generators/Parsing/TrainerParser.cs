@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Composer.Core;
 using Composer.Generators.Diagnostics;
 using Composer.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -14,29 +15,16 @@ namespace Composer.Generators.Parsing;
 /// </summary>
 internal static class TrainerParser
 {
-    public const string TrainerAttributeName = "Composer.TrainerAttribute";
-    public const string OnEventAttributeName = "Composer.Core.OnEventAttribute";
-    private const string StateName = "Composer.Core.State";
-    private const string LoggerName = "Composer.Loggers.Logger";
-    private const string AlgorithmName = "Composer.Core.Algorithm";
-    private const string CallbackName = "Composer.Core.Callback";
-    private const string LoggerDestinationName = "Composer.Loggers.LoggerDestination";
-    private const string TrainerBaseName = "Composer.Trainer";
-    private const string RewritesAttributeName = "Composer.Core.RewritesAttribute";
-    private const string IncompatibleWithAttributeName = "Composer.Core.IncompatibleWithAttribute";
-    // Composer.Core.Rewrite.InterpolatedLoss; EventCatalogTests keeps it in step with the runtime enum.
-    public const int InterpolatedLoss = 3;
-
     private static readonly SymbolDisplayFormat FullName = SymbolDisplayFormat.FullyQualifiedFormat;
 
     /// <summary>
     /// Builds the spec of <paramref name="trainer"/>, or null when no code can be generated for it. Every
     /// problem found goes to <paramref name="report"/> when one is given.
     /// </summary>
-    public static TrainerSpec? Parse(INamedTypeSymbol trainer, Action<Diagnostic>? report, CancellationToken cancellationToken)
+    public static TrainerSpec? Parse(INamedTypeSymbol trainer, KnownTypeSymbols known, Action<Diagnostic>? report, CancellationToken cancellationToken)
     {
-        AttributeData? attribute = trainer.GetAttributes().FirstOrDefault(a => IsNamed(a.AttributeClass, TrainerAttributeName));
-        if (attribute is null) return null;
+        AttributeData? attribute = trainer.GetAttributes().FirstOrDefault(a => KnownTypeSymbols.Is(a.AttributeClass, known.TrainerAttribute));
+        if (attribute is null || !known.HasRuntime) return null;
         Location location = trainer.Locations.FirstOrDefault() ?? Location.None;
         string trainerName = trainer.Name;
 
@@ -50,7 +38,7 @@ internal static class TrainerParser
             report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.TrainerNestedOrGeneric, location, trainerName));
             return null;
         }
-        if (trainer.BaseType is { SpecialType: not SpecialType.System_Object } baseType && !IsNamed(baseType, TrainerBaseName))
+        if (trainer.BaseType is { SpecialType: not SpecialType.System_Object } baseType && !KnownTypeSymbols.Is(baseType, known.TrainerBase))
         {
             report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.TrainerHasBaseClass, location, trainerName, baseType.ToDisplayString()));
             return null;
@@ -68,7 +56,7 @@ internal static class TrainerParser
         {
             cancellationToken.ThrowIfCancellationRequested();
             Location memberLocation = argumentLocations[i];
-            if (listed[i].Value is not INamedTypeSymbol type || MemberKindOf(type) is not MemberKind kind)
+            if (listed[i].Value is not INamedTypeSymbol type || MemberKindOf(type, known) is not MemberKind kind)
             {
                 string shown = listed[i].Value is ITypeSymbol t ? t.ToDisplayString() : "null";
                 report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.InvalidMember, memberLocation, shown, trainerName));
@@ -85,9 +73,9 @@ internal static class TrainerParser
         var members = new List<MemberSpec>();
         foreach (Listed member in accepted)
         {
-            EquatableArray<HandlerSpec> handlers = HandlersOf(member.Type, accepted);
+            EquatableArray<HandlerSpec> handlers = HandlersOf(member.Type, accepted, known);
             // A logger destination is reached through the Logger, so it needs no event of its own.
-            if (handlers.Count == 0 && member.Kind != MemberKind.Logger && !HasAnyHandlerAttribute(member.Type))
+            if (handlers.Count == 0 && member.Kind != MemberKind.Logger && !HasAnyHandlerAttribute(member.Type, known))
                 report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.MemberWithoutHandlers, member.Location, member.Type.ToDisplayString(), trainerName));
             members.Add(new MemberSpec(
                 member.Type.ToDisplayString(FullName),
@@ -99,28 +87,64 @@ internal static class TrainerParser
         }
 
         string? ns = trainer.ContainingNamespace.IsGlobalNamespace ? null : trainer.ContainingNamespace.ToDisplayString();
-        var spec = new TrainerSpec(ns, trainerName, members.ToEquatableArray());
-        if (report is not null) CheckComposition(spec, accepted, location, report);
+        var schedule = new List<EventCalls>();
+        foreach (Event @event in Events.All)
+        {
+            IReadOnlyList<ScheduledCall> ordered = EventSchedule.Order(members, @event, out IReadOnlyList<string>? cycle);
+            // A cycle fails the build (CMP0013); the file keeps Composer's order meanwhile.
+            if (cycle is not null)
+                report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.OrderingCycle, location, @event.ToString(), trainerName, string.Join(" -> ", cycle)));
+            if (ordered.Count == 0) continue;
+            schedule.Add(new EventCalls(@event, EventSchedule.Comment(@event, ordered), ordered
+                .Select(c => new Call(c.Member.FieldName, c.Member.TypeName, c.Member.DisplayName, c.Handler.MethodName, c.Handler.TakesLogger, c.Handler.Cref))
+                .ToEquatableArray()));
+        }
+        var spec = new TrainerSpec(ns, trainerName, members.ToEquatableArray(), schedule.ToEquatableArray());
+        if (report is not null) CheckComposition(spec, accepted, known, report);
         return spec;
+    }
+
+    /// <summary>
+    /// Whether a member of <paramref name="type"/> interpolates the loss: always, only when created with the named
+    /// constructor argument true, or never.
+    /// </summary>
+    public static (bool Always, string? When) LossInterpolation(INamedTypeSymbol type, KnownTypeSymbols known)
+    {
+        string? when = null;
+        for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            foreach (IMethodSymbol method in t.GetMembers().OfType<IMethodSymbol>())
+            {
+                if (!OnEventAttributes(method, known).Any()) continue;
+                foreach (AttributeData a in method.GetAttributes())
+                {
+                    if (!KnownTypeSymbols.Is(a.AttributeClass, known.RewritesAttribute) || a.ConstructorArguments.Length != 1
+                        || a.ConstructorArguments[0].Value is not int what || what != (int)Rewrite.InterpolatedLoss)
+                        continue;
+                    string? condition = a.NamedArguments.FirstOrDefault(n => n.Key == nameof(RewritesAttribute.When)).Value.Value as string;
+                    if (condition is null) return (true, null);
+                    when = condition;
+                }
+            }
+        }
+        return (false, when);
     }
 
     private sealed record Listed(INamedTypeSymbol Type, MemberKind Kind, Location Location, string Name);
 
-    // Conflicts the members declare, and the ordering constraints' cycles: the analyzer's part only.
-    private static void CheckComposition(TrainerSpec spec, List<Listed> accepted, Location trainerLocation, Action<Diagnostic> report)
+    // Conflicts the members declare: the analyzer's part only. Conditional loss interpolation is checked where the
+    // trainer is created (TrainerAnalyzer), since only the constructor arguments say whether it is on.
+    private static void CheckComposition(TrainerSpec spec, List<Listed> accepted, KnownTypeSymbols known, Action<Diagnostic> report)
     {
-        var interpolating = spec.Members
-            .Select((m, i) => (Member: m, Listed: accepted[i]))
-            .Where(p => p.Member.Handlers.Any(h => h.Rewrites.Contains(InterpolatedLoss)))
-            .ToList();
+        var interpolating = accepted.Where(m => LossInterpolation(m.Type, known).Always).ToList();
         for (int i = 1; i < interpolating.Count; i++)
-            report(Diagnostic.Create(DiagnosticDescriptors.LossInterpolatedTwice, interpolating[i].Listed.Location,
-                interpolating[0].Member.DisplayName, interpolating[i].Member.DisplayName, spec.ClassName));
+            report(Diagnostic.Create(DiagnosticDescriptors.LossInterpolatedTwice, interpolating[i].Location,
+                interpolating[0].Type.Name, interpolating[i].Type.Name, spec.ClassName));
 
         var reported = new HashSet<(int, int)>();
         for (int i = 0; i < accepted.Count; i++)
         {
-            foreach ((ITypeSymbol other, string reason) in IncompatibilitiesOf(accepted[i].Type))
+            foreach ((ITypeSymbol other, string reason) in IncompatibilitiesOf(accepted[i].Type, known))
             {
                 for (int j = 0; j < accepted.Count; j++)
                 {
@@ -131,21 +155,13 @@ internal static class TrainerParser
                 }
             }
         }
-
-        for (int e = 0; e < Events.Names.Length; e++)
-        {
-            EventSchedule.Order(spec, e, out IReadOnlyList<string>? cycle);
-            if (cycle is not null)
-                report(Diagnostic.Create(DiagnosticDescriptors.OrderingCycle, trainerLocation,
-                    Events.NameOf(e), spec.ClassName, string.Join(" -> ", cycle)));
-        }
     }
 
-    private static IEnumerable<(ITypeSymbol Other, string Reason)> IncompatibilitiesOf(INamedTypeSymbol type)
+    private static IEnumerable<(ITypeSymbol Other, string Reason)> IncompatibilitiesOf(INamedTypeSymbol type, KnownTypeSymbols known)
     {
         for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
             foreach (AttributeData a in t.GetAttributes())
-                if (IsNamed(a.AttributeClass, IncompatibleWithAttributeName) && a.ConstructorArguments.Length == 2
+                if (KnownTypeSymbols.Is(a.AttributeClass, known.IncompatibleWithAttribute) && a.ConstructorArguments.Length == 2
                     && a.ConstructorArguments[0].Value is ITypeSymbol other)
                     yield return (other, a.ConstructorArguments[1].Value as string ?? "");
     }
@@ -159,7 +175,7 @@ internal static class TrainerParser
     }
 
     /// <summary>The problem that keeps the trainer from calling <paramref name="method"/>, or null when it can.</summary>
-    public static Diagnostic? CheckHandler(IMethodSymbol method)
+    public static Diagnostic? CheckHandler(IMethodSymbol method, KnownTypeSymbols known)
     {
         Location location = method.Locations.FirstOrDefault() ?? Location.None;
         string name = $"{method.ContainingType.Name}.{method.Name}";
@@ -167,7 +183,7 @@ internal static class TrainerParser
             return Diagnostic.Create(DiagnosticDescriptors.StaticHandler, location, name);
         if (method.IsGenericMethod)
             return Diagnostic.Create(DiagnosticDescriptors.GenericHandler, location, name);
-        if (!method.ReturnsVoid || method.MethodKind != MethodKind.Ordinary || !HasHandlerParameters(method))
+        if (!method.ReturnsVoid || method.MethodKind != MethodKind.Ordinary || !HasHandlerParameters(method, known))
             return Diagnostic.Create(DiagnosticDescriptors.WrongHandlerSignature, location, name);
         if (method.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
             return Diagnostic.Create(DiagnosticDescriptors.InaccessibleHandler, location, name,
@@ -176,23 +192,23 @@ internal static class TrainerParser
     }
 
     /// <summary>The [OnEvent] attributes on <paramref name="method"/>.</summary>
-    public static IEnumerable<AttributeData> OnEventAttributes(IMethodSymbol method) =>
-        method.GetAttributes().Where(a => IsNamed(a.AttributeClass, OnEventAttributeName));
+    public static IEnumerable<AttributeData> OnEventAttributes(IMethodSymbol method, KnownTypeSymbols known) =>
+        method.GetAttributes().Where(a => KnownTypeSymbols.Is(a.AttributeClass, known.OnEventAttribute));
 
-    private static bool HasHandlerParameters(IMethodSymbol method)
+    private static bool HasHandlerParameters(IMethodSymbol method, KnownTypeSymbols known)
     {
         ImmutableArray<IParameterSymbol> parameters = method.Parameters;
-        bool Plain(IParameterSymbol p, string type) => p.RefKind == RefKind.None && IsNamed(p.Type, type);
+        bool Plain(IParameterSymbol p, INamedTypeSymbol? type) => p.RefKind == RefKind.None && KnownTypeSymbols.Is(p.Type, type);
         return parameters.Length switch
         {
-            1 => Plain(parameters[0], StateName),
-            2 => Plain(parameters[0], StateName) && Plain(parameters[1], LoggerName),
+            1 => Plain(parameters[0], known.State),
+            2 => Plain(parameters[0], known.State) && Plain(parameters[1], known.Logger),
             _ => false,
         };
     }
 
     // Base types first, so an inherited subscription runs before the derived type's own at the same event.
-    private static EquatableArray<HandlerSpec> HandlersOf(INamedTypeSymbol type, List<Listed> trainerMembers)
+    private static EquatableArray<HandlerSpec> HandlersOf(INamedTypeSymbol type, List<Listed> trainerMembers, KnownTypeSymbols known)
     {
         var chain = new Stack<INamedTypeSymbol>();
         for (INamedTypeSymbol? t = type; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
@@ -203,18 +219,15 @@ internal static class TrainerParser
         {
             foreach (IMethodSymbol method in declaring.GetMembers().OfType<IMethodSymbol>())
             {
-                if (CheckHandler(method) is not null) continue;
-                EquatableArray<int> rewrites = method.GetAttributes()
-                    .Where(a => IsNamed(a.AttributeClass, RewritesAttributeName) && a.ConstructorArguments.Length == 1)
-                    .Select(a => a.ConstructorArguments[0].Value is int v ? v : -1)
-                    .ToEquatableArray();
-                foreach (AttributeData onEvent in OnEventAttributes(method))
+                if (CheckHandler(method, known) is not null) continue;
+                foreach (AttributeData onEvent in OnEventAttributes(method, known))
                 {
-                    if (onEvent.ConstructorArguments.Length != 1 || onEvent.ConstructorArguments[0].Value is not int value) continue;
-                    handlers.Add(new HandlerSpec(value, method.Name, method.Parameters.Length == 2, Cref(method),
-                        MembersNamedBy(onEvent, "RunsBefore", type, trainerMembers),
-                        MembersNamedBy(onEvent, "RunsAfter", type, trainerMembers),
-                        rewrites));
+                    if (onEvent.ConstructorArguments.Length != 1 || onEvent.ConstructorArguments[0].Value is not int value
+                        || !Enum.IsDefined(typeof(Event), value))
+                        continue;
+                    handlers.Add(new HandlerSpec((Event)value, method.Name, method.Parameters.Length == 2, Cref(method),
+                        MembersNamedBy(onEvent, nameof(OnEventAttribute.RunsBefore), type, trainerMembers),
+                        MembersNamedBy(onEvent, nameof(OnEventAttribute.RunsAfter), type, trainerMembers)));
                 }
             }
         }
@@ -236,23 +249,23 @@ internal static class TrainerParser
         return Enumerable.Empty<string>().ToEquatableArray();
     }
 
-    private static bool HasAnyHandlerAttribute(INamedTypeSymbol type)
+    private static bool HasAnyHandlerAttribute(INamedTypeSymbol type, KnownTypeSymbols known)
     {
         for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
-            if (t.GetMembers().OfType<IMethodSymbol>().Any(m => OnEventAttributes(m).Any()))
+            if (t.GetMembers().OfType<IMethodSymbol>().Any(m => OnEventAttributes(m, known).Any()))
                 return true;
         return false;
     }
 
-    private static MemberKind? MemberKindOf(INamedTypeSymbol type)
+    private static MemberKind? MemberKindOf(INamedTypeSymbol type, KnownTypeSymbols known)
     {
         if (type.TypeKind != TypeKind.Class || type.IsStatic || type.IsUnboundGenericType || type.TypeArguments.Any(a => a.TypeKind == TypeKind.TypeParameter))
             return null;
         for (INamedTypeSymbol? t = type.BaseType; t is not null; t = t.BaseType)
         {
-            if (IsNamed(t, LoggerDestinationName)) return MemberKind.Logger;
-            if (IsNamed(t, CallbackName)) return MemberKind.Callback;
-            if (IsNamed(t, AlgorithmName)) return MemberKind.Algorithm;
+            if (KnownTypeSymbols.Is(t, known.LoggerDestination)) return MemberKind.Logger;
+            if (KnownTypeSymbols.Is(t, known.Callback)) return MemberKind.Callback;
+            if (KnownTypeSymbols.Is(t, known.Algorithm)) return MemberKind.Algorithm;
         }
         return null;
     }
@@ -278,9 +291,6 @@ internal static class TrainerParser
             locations.Add(arguments is { } list && list.Count == count ? list[i].GetLocation() : fallback);
         return locations.MoveToImmutable();
     }
-
-    private static bool IsNamed(ITypeSymbol? type, string metadataName) =>
-        type is not null && type.ToDisplayString() == metadataName;
 
     private static string CamelCase(string name) =>
         name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);

@@ -11,17 +11,16 @@ namespace Composer.Callbacks;
 /// <c>numCheckpointsToKeep</c> are kept. With <see cref="TrainerOptions.Autoresume"/> a rerun of the same
 /// program continues from the latest one.
 /// </summary>
-public sealed partial class CheckpointSaver : Callback, IStateful
+public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSource
 {
     private static readonly string[] FileTokens = ["{run_name}", "{epoch}", "{batch}", "{sample}", "{token}", "{rank}"];
 
-    private readonly Time? _interval;
     private readonly Func<State, Event, bool>? _predicate;
     private readonly int _numCheckpointsToKeep;
     private readonly bool _overwrite;
     private readonly List<string> _saved = [];
+    private readonly IntervalScheduler? _schedule;
     private long _lastSavedBatch = -1;
-    private readonly IntervalCounter? _saveClock;
     private readonly Regex _ownName;
     private bool _checkFolder;
 
@@ -49,8 +48,8 @@ public sealed partial class CheckpointSaver : Callback, IStateful
         Time interval = Time.Parse(saveInterval);
         if (interval.Value <= 0 || interval.Unit is TimeUnit.Second or TimeUnit.Iteration)
             throw new ArgumentException($"The save interval must be a positive time in ep, ba, sp, tok or dur, such as \"1ep\" or \"500ba\"; got \"{saveInterval}\".", nameof(saveInterval));
-        _interval = interval;
-        _saveClock = new IntervalCounter(interval);
+        // Composer's create_interval_scheduler with its checkpoint events; the end of training is checked at both.
+        _schedule = new IntervalScheduler(interval, Event.EpochCheckpoint, Event.BatchCheckpoint, Event.BatchCheckpoint, Event.EpochCheckpoint);
     }
 
     /// <summary>Creates the callback with a predicate deciding, at each checkpoint event, whether to save.</summary>
@@ -176,6 +175,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful
             throw;
         }
         _lastSavedBatch = state.Timestamp.Batch;
+        _schedule?.Ran(state);
         string? latest = LatestFilename is null ? null : Fill(LatestFilename, state);
         if (latest is not null)
             AtomicFile.Point(Path.Combine(folder, latest), path);
@@ -190,7 +190,6 @@ public sealed partial class CheckpointSaver : Callback, IStateful
         // File names, never paths: the folder may be copied or moved before the run resumes.
         state.Set("saved", _saved);
         state.Set("lastSavedBatch", _lastSavedBatch);
-        state.Set("intervalCount", _saveClock?.Last ?? 0);
     }
 
     /// <inheritdoc/>
@@ -210,7 +209,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful
         }
         _checkFolder = true;
         _lastSavedBatch = (long)state.GetNumber("lastSavedBatch");
-        if (_saveClock is not null) _saveClock.Last = state.GetNumber("intervalCount");
+        if (_schedule is not null) _schedule.LastBatch = _lastSavedBatch;
     }
 
     private void KeepOnlyFilesIn(string folder)
@@ -226,19 +225,9 @@ public sealed partial class CheckpointSaver : Callback, IStateful
 
     private static bool IsRegularFile(string path) => File.Exists(path) && new FileInfo(path).LinkTarget is null;
 
-    private bool IsDue(State state, Event trigger)
-    {
-        if (_predicate is not null) return _predicate(state, trigger);
-        // Training ends here: save once, unless this batch was just saved at BatchCheckpoint.
-        if (state.Timestamp >= state.MaxDuration) return state.Timestamp.Batch != _lastSavedBatch;
-        Time interval = _interval!.Value;
-        return interval.Unit switch
-        {
-            TimeUnit.Epoch => trigger == Event.EpochCheckpoint && state.Timestamp.Epoch % interval.Count == 0,
-            TimeUnit.Batch => trigger == Event.BatchCheckpoint && state.Timestamp.Batch % interval.Count == 0,
-            _ => trigger == Event.BatchCheckpoint && _saveClock!.Crossed(state),
-        };
-    }
+    // As Composer's saver: never twice at one batch (the end of an epoch can also be the end of training).
+    private bool IsDue(State state, Event trigger) =>
+        (_predicate?.Invoke(state, trigger) ?? _schedule!.IsDue(state, trigger)) && state.Timestamp.Batch != _lastSavedBatch;
 
     private static string Fill(string pattern, State state) => pattern
         .Replace("{run_name}", state.RunName, StringComparison.Ordinal)

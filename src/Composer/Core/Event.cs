@@ -1,3 +1,4 @@
+// Compiled into the generator too (COMPOSER_GENERATOR, internal there), so both sides share one definition.
 namespace Composer.Core;
 
 /// <summary>
@@ -7,7 +8,12 @@ namespace Composer.Core;
 /// <remarks>
 /// The numeric values are part of the contract with the generator: append, never reorder.
 /// </remarks>
-public enum Event
+#if COMPOSER_GENERATOR
+internal
+#else
+public
+#endif
+enum Event
 {
     /// <summary>Once, in the Trainer's constructor, before anything is loaded.</summary>
     Init,

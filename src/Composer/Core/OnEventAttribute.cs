@@ -1,3 +1,4 @@
+// Compiled into the generator too (COMPOSER_GENERATOR, internal there), so both sides share one definition.
 namespace Composer.Core;
 
 /// <summary>
@@ -20,7 +21,12 @@ namespace Composer.Core;
 /// </code>
 /// </example>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true, Inherited = false)]
-public sealed class OnEventAttribute(Event @event) : Attribute
+#if COMPOSER_GENERATOR
+internal
+#else
+public
+#endif
+sealed class OnEventAttribute(Event @event) : Attribute
 {
     /// <summary>The event at which the method runs.</summary>
     public Event Event { get; } = @event;

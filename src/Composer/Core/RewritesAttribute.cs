@@ -1,7 +1,13 @@
+// Compiled into the generator too (COMPOSER_GENERATOR, internal there), so both sides share one definition.
 namespace Composer.Core;
 
 /// <summary>What an <see cref="OnEventAttribute"/> method changes, as <see cref="RewritesAttribute"/> declares it.</summary>
-public enum Rewrite
+#if COMPOSER_GENERATOR
+internal
+#else
+public
+#endif
+enum Rewrite
 {
     /// <summary>The batch's inputs (augmentations, resizing, mixing).</summary>
     Inputs,
@@ -19,14 +25,25 @@ public enum Rewrite
 
 /// <summary>
 /// Declares what a member's event method changes. The generator shows it in the schedule and reports members
-/// whose rewrites conflict: two members that interpolate the loss get warning CMP0011, as Composer warns at run
-/// time for MixUp with CutMix.
+/// whose rewrites conflict: two members that both interpolate the loss get warning CMP0011, as Composer warns at run
+/// time for MixUp with CutMix when both have <c>interpolate_loss=True</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true, Inherited = false)]
-public sealed class RewritesAttribute(Rewrite what) : Attribute
+#if COMPOSER_GENERATOR
+internal
+#else
+public
+#endif
+sealed class RewritesAttribute(Rewrite what) : Attribute
 {
     /// <summary>What the method changes.</summary>
     public Rewrite What { get; } = what;
+
+    /// <summary>
+    /// The constructor parameter (a <c>bool</c>) that turns the rewrite on, when the method rewrites only if asked;
+    /// null when it always does. CMP0011 then counts the member only where it is created with that argument true.
+    /// </summary>
+    public string? When { get; set; }
 }
 
 /// <summary>
@@ -34,7 +51,12 @@ public sealed class RewritesAttribute(Rewrite what) : Attribute
 /// a trainer listing both fails to compile with error CMP0012, which gives <see cref="Reason"/>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = true)]
-public sealed class IncompatibleWithAttribute(Type other, string reason) : Attribute
+#if COMPOSER_GENERATOR
+internal
+#else
+public
+#endif
+sealed class IncompatibleWithAttribute(Type other, string reason) : Attribute
 {
     /// <summary>The type this member cannot be combined with.</summary>
     public Type Other { get; } = other;

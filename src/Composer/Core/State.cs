@@ -89,7 +89,16 @@ public sealed class State
     }
 
     /// <summary>How far training has come.</summary>
-    public Timestamp Timestamp { get; internal set; }
+    public Timestamp Timestamp { get; private set; }
+
+    /// <summary>
+    /// The timestamp before the last advance (Composer's <c>previous_timestamp</c>): interval schedules compare it with
+    /// <see cref="Timestamp"/>. Null before the first batch of a run, and right after a checkpoint is loaded.
+    /// </summary>
+    public Timestamp? PreviousTimestamp { get; private set; }
+
+    /// <summary>The evaluation or prediction in progress; null while training.</summary>
+    public EvaluationScope? Evaluation { get; internal set; }
 
     /// <summary>How long to train, in epochs, batches, samples or tokens.</summary>
     /// <exception cref="ArgumentException">Set to a duration or wall-clock time.</exception>
@@ -177,6 +186,20 @@ public sealed class State
     /// becomes the batches done so far.
     /// </summary>
     public void StopTraining() => MaxDuration = Time.FromBatches(Timestamp.Batch);
+
+    /// <summary>Moves time forward, remembering where it was.</summary>
+    internal void AdvanceTo(Timestamp next)
+    {
+        PreviousTimestamp = Timestamp;
+        Timestamp = next;
+    }
+
+    /// <summary>Sets the time of a loaded checkpoint; nothing came before it in this process.</summary>
+    internal void RestoreTimestamp(Timestamp saved)
+    {
+        PreviousTimestamp = null;
+        Timestamp = saved;
+    }
 
     internal void ClearStep()
     {

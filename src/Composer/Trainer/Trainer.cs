@@ -1,62 +1,45 @@
+using System.ComponentModel;
 using System.Diagnostics;
-using Composer.Callbacks;
 using Composer.Checkpoints;
 using Composer.Core;
 using Composer.Data;
 using Composer.Loggers;
 using Composer.Metrics;
+using Composer.Optim;
 using Composer.Utils;
 using TorchSharp;
 using static TorchSharp.torch;
-using static TorchSharp.torch.optim.lr_scheduler;
 
 namespace Composer;
 
 /// <summary>
-/// The base of every generated Trainer. It holds the <see cref="Core.State"/> and the steps of the loop
-/// that do not depend on the algorithms (taking batches, stepping the optimizer, advancing time, deciding
-/// when to evaluate); the generated <c>Fit()</c> and <c>Eval()</c> put those steps and the members'
-/// event methods in Composer's order.
+/// The base of every generated Trainer: the <see cref="Core.State"/>, the parts the loop is made of (the learning-rate
+/// schedule, the microbatches, the evaluation schedule) and the few steps that are not an event. The generated
+/// <c>Fit()</c>, <c>Eval()</c> and <c>Predict()</c> write out every step of Composer's loop with the members' event
+/// methods in between.
 /// </summary>
 /// <remarks>
-/// Declare a trainer with <see cref="TrainerAttribute"/> on a partial class; do not derive from this class
-/// by hand. The protected members are the vocabulary the generated loop is written in.
+/// Declare a trainer with <see cref="TrainerAttribute"/> on a partial class; do not derive from this class by hand.
+/// The protected members are the vocabulary the generated loop is written in, hidden from IntelliSense.
 /// </remarks>
 public abstract class Trainer
 {
     private readonly bool _computeTrainingMetrics;
-    private readonly bool _stepSchedulersEveryBatch;
-    private readonly Time _evalInterval;
-    private readonly Stopwatch _batchClock = new();
-    private long _batchSamples;
-    private long _lastEvaluatedBatch = -1;
-    private readonly IntervalCounter _evalClock;
-    private bool _trainingBeforeEval;
-    private readonly double[] _initialLearningRates;
-    private readonly int? _microbatchSize;
-    private readonly long _logInterval;
     private readonly Func<State, Event, bool>? _evalPredicate;
-    private Batch? _fullBatch;
-    private Batch[] _microbatches = [];
-    private Tensor? _lossSum;
-    private bool _trainingBeforePredict;
-    private readonly string? _loadPath;
-    private readonly bool _loadWeightsOnly;
-    private readonly bool _loadStrictModelWeights;
-    private readonly bool _autoresume;
-    private Tensor? _pendingRngState;
+    private readonly Stopwatch _batchClock = new();
+    private readonly Dictionary<string, double> _lastMetrics = new(StringComparer.Ordinal);
+    private long _batchSamples;
+    private Tensor? _lastLoss;
+    private Tensor? _resumedRngState;
 
     /// <summary>Builds the state from <paramref name="options"/>; the generated constructor then raises <see cref="Event.Init"/>.</summary>
     /// <param name="options">What to train and for how long.</param>
-    /// <param name="members">The algorithms and callbacks (logger destinations included), in declaration order.</param>
+    /// <param name="members">The algorithms and callbacks (logger destinations included), in declaration order, none null.</param>
     protected Trainer(TrainerOptions options, IReadOnlyList<object> members)
     {
-        ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(options.Model, nameof(options.Model));
-        ArgumentNullException.ThrowIfNull(options.TrainDataloader, nameof(options.TrainDataloader));
-        if (options.EvalDataloader is not null && options.Evaluators is not null)
-            throw new ArgumentException("Set either EvalDataloader or Evaluators, not both.", nameof(options));
+        ArgumentNullException.ThrowIfNull(members);
+        options.Validate();
 
         Device modelDevice = ModelDevice(options.Model);
         Device device = options.Device ?? modelDevice;
@@ -69,63 +52,39 @@ public abstract class Trainer
             options.Model.to(device);
         }
 
-        _evalInterval = options.EvalInterval ?? Time.FromEpochs(1);
-        _evalClock = new IntervalCounter(_evalInterval);
-        _evalPredicate = options.EvalPredicate;
-        if (options.DeviceTrainMicrobatchSize is < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.DeviceTrainMicrobatchSize, "DeviceTrainMicrobatchSize must be at least 1 (or null for the whole batch).");
-        _microbatchSize = options.DeviceTrainMicrobatchSize;
-        if (options.LogInterval < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.LogInterval, "LogInterval is a number of batches, at least 1.");
-        _logInterval = options.LogInterval;
-        _computeTrainingMetrics = options.ComputeTrainingMetrics;
-        _stepSchedulersEveryBatch = options.StepSchedulersEveryBatch;
-
         int seed = options.Seed ?? Random.Shared.Next();
         options.TrainDataloader.UseSeedIfUnset(seed);
-        string runName = options.RunName ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
         IReadOnlyList<Evaluator> evaluators = options.Evaluators
             ?? (options.EvalDataloader is null ? [] : [new Evaluator("eval", options.EvalDataloader)]);
-        if (evaluators.Select(e => e.Label).Distinct(StringComparer.Ordinal).Count() != evaluators.Count)
-            throw new ArgumentException("Evaluator labels must be unique.", nameof(options));
-
-        double ratio = options.ScaleScheduleRatio;
-        if (!(ratio > 0) || double.IsInfinity(ratio))
-            throw new ArgumentOutOfRangeException(nameof(options), ratio, "ScaleScheduleRatio must be a positive number.");
-        if (ratio != 1.0 && options.Schedulers is not { Count: > 0 })
-            throw new ArgumentException("ScaleScheduleRatio stretches the learning-rate schedule, but no Schedulers are set; add one (for example new CosineAnnealingScheduler()) or leave the ratio at 1.", nameof(options));
-        if (ratio != 1.0 && options.TorchSchedulers is { Count: > 0 })
-            throw new ArgumentException("ScaleScheduleRatio cannot stretch TorchSharp's schedulers; use the Composer schedulers in Composer.Optim instead.", nameof(options));
-        Time maxDuration = ratio == 1.0 ? options.MaxDuration : new Time(Math.Floor(options.MaxDuration.Value * ratio), options.MaxDuration.Unit);
-
         optim.Optimizer optimizer = options.Optimizer ?? optim.SGD(options.Model.parameters(), 0.1);
-        _initialLearningRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
         State = new State(
             options.Model,
             optimizer,
             options.Schedulers ?? [],
             options.TorchSchedulers ?? [],
-            ratio,
+            options.ScaleScheduleRatio,
             options.TrainDataloader,
             evaluators,
-            maxDuration,
+            options.ScaledMaxDuration,
             device,
             seed,
-            runName);
-
+            options.RunName ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         foreach (Evaluator evaluator in evaluators)
             evaluator.Metrics ??= options.Model.CreateMetrics(isTrain: false);
         State.EvalMetrics = evaluators.ToDictionary(e => e.Label, e => e.Metrics!, StringComparer.Ordinal);
         State.TrainMetrics = options.Model.CreateMetrics(isTrain: true);
-        // Null members are left to the generated constructor, which names the parameter.
-        object[] present = members.Where(m => m is not null).ToArray();
-        State.SetMembers(present);
-        Logger = new Logger(State, present.OfType<LoggerDestination>().ToArray());
+        State.SetMembers(members);
+        Logger = new Logger(State, members.OfType<LoggerDestination>().ToArray());
 
-        _loadPath = options.LoadPath;
-        _loadWeightsOnly = options.LoadWeightsOnly;
-        _loadStrictModelWeights = options.LoadStrictModelWeights;
-        _autoresume = options.Autoresume;
+        LearningRates = new LearningRateSchedule(optimizer, State.Schedulers, State.TorchSchedulers,
+            options.StepSchedulersEveryBatch, options.ScaleScheduleRatio);
+        Microbatches = new Microbatches(options.DeviceTrainMicrobatchSize);
+        // Composer's create_interval_scheduler(eval_interval, checkpoint_events=False, final_events={FIT_END}).
+        EvalSchedule = new IntervalScheduler(options.EvalInterval ?? Time.FromEpochs(1), Event.EpochEnd, Event.BatchEnd, Event.FitEnd);
+        _evalPredicate = options.EvalPredicate;
+        LogInterval = options.LogInterval;
+        _computeTrainingMetrics = options.ComputeTrainingMetrics;
+        Loading = new CheckpointLoading(options.LoadPath, options.LoadWeightsOnly, options.LoadStrictModelWeights, options.Autoresume);
     }
 
     /// <summary>What algorithms and callbacks see and change.</summary>
@@ -152,7 +111,8 @@ public abstract class Trainer
     }
 
     /// <summary>Trains until <see cref="State.MaxDuration"/>, evaluating at the configured interval.</summary>
-    public abstract void Fit();
+    /// <returns>The final timestamp, the last batch's loss and the last evaluation's metrics.</returns>
+    public abstract FitResult Fit();
 
     /// <summary>Runs every evaluator once, outside training.</summary>
     public abstract void Eval();
@@ -166,192 +126,122 @@ public abstract class Trainer
     /// <returns>Each batch's outputs, detached and on the CPU; the caller owns (and disposes) them.</returns>
     public abstract List<Tensor> Predict(DataLoader dataloader, bool returnOutputs = true);
 
-    /// <summary>Throws a clear error when <c>Eval()</c> has nothing to evaluate.</summary>
-    protected void RequireEvaluators()
-    {
-        if (State.Evaluators.Count == 0)
-            throw new InvalidOperationException("Eval() needs data to evaluate: set EvalDataloader or Evaluators in the TrainerOptions.");
-    }
+    /// <summary>Sets each batch's learning rate and steps TorchSharp's schedulers.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected LearningRateSchedule LearningRates { get; }
+
+    /// <summary>Splits each batch for <see cref="TrainerOptions.DeviceTrainMicrobatchSize"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected Microbatches Microbatches { get; }
+
+    /// <summary>When to evaluate during training (<see cref="TrainerOptions.EvalInterval"/>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected IntervalScheduler EvalSchedule { get; }
+
+    /// <summary>Batches between two reads of the logged device values (<see cref="TrainerOptions.LogInterval"/>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected long LogInterval { get; }
+
+    private CheckpointLoading Loading { get; }
+
+    private sealed record CheckpointLoading(string? Path, bool WeightsOnly, bool StrictModelWeights, bool Autoresume);
 
     /// <summary>Seeds the random state after the load events, as Composer does at the end of construction.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     protected void SeedAll() => Reproducibility.SeedAll(State.Seed);
 
     /// <summary>
     /// Between <see cref="Event.BeforeLoad"/> and <see cref="Event.AfterLoad"/>: loads the latest checkpoint of the
-    /// <see cref="CheckpointSaver"/> when <see cref="TrainerOptions.Autoresume"/> finds one, else
+    /// trainer's <see cref="IAutoresumeSource"/> when <see cref="TrainerOptions.Autoresume"/> finds one, else
     /// <see cref="TrainerOptions.LoadPath"/>. The whole file is checked before anything changes.
     /// </summary>
     /// <exception cref="CheckpointException">The checkpoint is unreadable or does not fit this trainer.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     protected void LoadCheckpoint()
     {
         string? path = CheckpointToLoad();
         if (path is null) return;
-        CheckpointContents checkpoint = Checkpoint.Read(path);
-        bool weightsOnly = checkpoint.WeightsOnly || _loadWeightsOnly;
-        var memberStates = new List<(IStateful Member, StateDict State)>();
-        if (!weightsOnly)
-        {
-            foreach ((string key, IStateful member) in State.StatefulMembers)
-            {
-                StateDict saved = checkpoint.MemberState(key) ?? throw new CheckpointException(path,
-                    $"it holds no state for the member {key}; it has: {string.Join(", ", checkpoint.MemberKeys)}. List the same members as the saved run, or set LoadWeightsOnly.");
-                memberStates.Add((member, saved));
-            }
-        }
-
-        checkpoint.LoadModel(State.Model, _loadStrictModelWeights);
-        if (weightsOnly) return;
-        Timestamp timestamp = checkpoint.Timestamp!.Value;
-        // TorchSharp's schedulers keep their step count in protected fields: replay their steps on the fresh
-        // optimizer, then load its saved state (which holds the same rates).
-        long steps = _stepSchedulersEveryBatch ? timestamp.Batch : timestamp.Epoch;
-        for (long i = 0; i < steps; i++)
-            StepSchedulers();
-        // Members first: one that changes the optimizer's parameters (LayerFreezing) must do so before its state loads.
-        foreach ((IStateful member, StateDict saved) in memberStates)
-            member.LoadState(saved);
-        checkpoint.LoadOptimizer(State.Optimizer);
-        State.Timestamp = timestamp;
-        State.Seed = checkpoint.Seed ?? State.Seed;
-        if (checkpoint.DataloaderSeed is { } dataSeed) State.TrainDataloader.RestoreSeed(dataSeed);
-        _evalClock.Last = _evalClock.Count(State);
-        // Restored when training resumes, after the seeding that follows AfterLoad (as Composer does).
-        _pendingRngState = checkpoint.RngState();
+        _resumedRngState = CheckpointRestorer.Restore(State, path, LearningRates, Loading.WeightsOnly, Loading.StrictModelWeights);
     }
 
     private string? CheckpointToLoad()
     {
-        if (_autoresume)
+        if (Loading.Autoresume)
         {
-            CheckpointSaver saver = State.Callbacks.OfType<CheckpointSaver>().FirstOrDefault()
+            IAutoresumeSource source = State.Callbacks.OfType<IAutoresumeSource>().FirstOrDefault()
                 ?? throw new InvalidOperationException("Autoresume looks for the latest checkpoint in a CheckpointSaver's folder; add a CheckpointSaver member to the trainer.");
-            if (saver.WeightsOnly)
+            if (source.WeightsOnly)
                 throw new InvalidOperationException("Autoresume needs full checkpoints, but the CheckpointSaver writes weights only; set weightsOnly: false.");
-            if (saver.LatestCheckpoint(State) is { } latest) return latest;
+            if (source.LatestCheckpoint(State) is { } latest) return latest;
         }
-        return _loadPath;
+        return Loading.Path;
     }
 
-    /// <summary>Puts the model in training mode before <see cref="Event.FitStart"/>.</summary>
-    protected void BeginFit()
+    /// <summary>Puts the model in training mode on the training data, before <see cref="Event.FitStart"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected void StartTraining()
     {
-        if (_pendingRngState is not null)
-        {
-            torch.set_rng_state(_pendingRngState);
-            _pendingRngState.Dispose();
-            _pendingRngState = null;
-        }
         State.Model.train();
         State.Dataloader = State.TrainDataloader;
         State.DataloaderLabel = "train";
     }
 
-    /// <summary>True once the timestamp reaches the max duration (or training was stopped).</summary>
-    protected bool IsDurationReached => State.Timestamp >= State.MaxDuration;
+    /// <summary>
+    /// After <see cref="Event.FitStart"/>: a resumed run continues with the random state it saved, so what
+    /// <see cref="Event.FitStart"/> draws does not shift the rest of the run (Composer restores it here too).
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected void RestoreResumedRandomState()
+    {
+        if (_resumedRngState is null) return;
+        torch.set_rng_state(_resumedRngState);
+        _resumedRngState.Dispose();
+        _resumedRngState = null;
+    }
 
     /// <summary>True at the first batch of the first epoch of an iteration.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     protected bool IsIterationStart => State.Timestamp.EpochInIteration == 0 && State.Timestamp.BatchInEpoch == 0;
 
-    /// <summary>True at the first batch of an epoch.</summary>
-    protected bool IsEpochStart => State.Timestamp.BatchInEpoch == 0;
+    /// <summary>True when the epoch's last batch has been trained.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected bool IsEpochDataExhausted => State.Timestamp.BatchInEpoch >= State.TrainDataloader.Count;
 
     /// <summary>The train batches of the current epoch, skipping those a resumed run has already trained on.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     protected IEnumerator<Batch> OpenTrainDataloader()
     {
         State.TrainDataloader.SetEpoch(State.Timestamp.Epoch);
-        State.Dataloader = State.TrainDataloader;
-        State.DataloaderLabel = "train";
         // Zero except in the first epoch of a run resumed mid-epoch; the order depends only on seed and epoch.
         return State.TrainDataloader.GetEnumerator(skip: State.Timestamp.BatchInEpoch);
     }
 
     /// <summary>
-    /// Takes the next train batch onto the device as <see cref="State.Batch"/>; false when the epoch's data
-    /// is exhausted. Call it inside the batch's dispose scope so the batch is freed with it.
+    /// Takes the next train batch onto the device as <see cref="State.Batch"/> and starts the batch's clock; false
+    /// when the epoch's data is exhausted. Call it inside the batch's dispose scope so the batch is freed with it.
     /// </summary>
-    protected bool TryNextTrainBatch(IEnumerator<Batch> batches)
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected bool TakeTrainBatch(IEnumerator<Batch> batches)
     {
-        State.ClearStep();
-        if (!batches.MoveNext()) return false;
+        if (!TakeBatch(batches)) return false;
         _batchClock.Restart();
-        State.Batch = batches.Current.To(State.Device);
         // Counted before AfterDataloader, so algorithms that shrink the batch do not change the sample count.
         _batchSamples = State.Batch.Size;
-        ApplySchedules();
         return true;
     }
 
-    // Batch k trains with α(k): set from this batch's timestamp, not stepped after the last one.
-    private void ApplySchedules()
+    /// <summary>Takes the next batch onto the device as <see cref="State.Batch"/>; false when the data is exhausted.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected bool TakeBatch(IEnumerator<Batch> batches)
     {
-        if (State.Schedulers.Count == 0) return;
-        double multiplier = 1.0;
-        foreach (Optim.ComposerScheduler scheduler in State.Schedulers)
-            multiplier *= scheduler.Multiplier(State, State.ScaleScheduleRatio);
-        int i = 0;
-        foreach (var group in State.Optimizer.ParamGroups)
-            group.LearningRate = _initialLearningRates[i++] * multiplier;
+        State.ClearStep();
+        if (!batches.MoveNext()) return false;
+        State.Batch = batches.Current.To(State.Device);
+        return true;
     }
 
-    /// <summary>Clears the gradients before the forward pass.</summary>
-    protected void ZeroGrad() => State.Optimizer.zero_grad();
-
-    /// <summary>
-    /// Splits <see cref="State.Batch"/> into microbatches of <see cref="TrainerOptions.DeviceTrainMicrobatchSize"/>
-    /// samples; returns how many (1 when the option is unset or the batch is no larger).
-    /// </summary>
-    protected int BeginMicrobatches()
-    {
-        _fullBatch = State.Batch;
-        _lossSum = null;
-        long size = _fullBatch.Size;
-        if (_microbatchSize is not { } micro || micro >= size)
-        {
-            if (_microbatches.Length != 1) _microbatches = new Batch[1];
-            _microbatches[0] = _fullBatch;
-            return 1;
-        }
-        int count = (int)((size + micro - 1) / micro);
-        if (_microbatches.Length != count) _microbatches = new Batch[count];
-        for (int i = 0; i < count; i++)
-        {
-            long start = (long)i * micro;
-            long length = Math.Min(micro, size - start);
-            _microbatches[i] = new Batch(_fullBatch.Inputs.narrow(0, start, length), _fullBatch.Targets.narrow(0, start, length));
-        }
-        return count;
-    }
-
-    /// <summary>Makes microbatch <paramref name="index"/> the <see cref="State.Batch"/> for the forward to backward events.</summary>
-    protected void SelectMicrobatch(int index) => State.Batch = _microbatches[index];
-
-    /// <summary>
-    /// Back-propagates the microbatch's loss scaled by its share of the batch (size / batch size), so the
-    /// accumulated gradients equal the whole batch's for a mean-reduced loss.
-    /// </summary>
-    protected void BackwardMicrobatch()
-    {
-        if (_microbatches.Length == 1)
-        {
-            State.Loss.backward();
-            return;
-        }
-        Tensor scaled = State.Loss * ((double)State.Batch.Size / _fullBatch!.Size);
-        scaled.backward();
-        Tensor part = scaled.detach();
-        _lossSum = _lossSum is null ? part : _lossSum + part;
-    }
-
-    /// <summary>Restores the whole batch after the microbatches; <see cref="State.Loss"/> becomes the batch's loss.</summary>
-    protected void EndMicrobatches()
-    {
-        State.Batch = _fullBatch!;
-        if (_lossSum is not null) State.Loss = _lossSum;
-        _fullBatch = null;
-        _lossSum = null;
-    }
-
-    /// <summary>Adds the batch to the training metrics when they are computed.</summary>
+    /// <summary>Adds the batch to the training metrics when <see cref="TrainerOptions.ComputeTrainingMetrics"/> is set.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     protected void UpdateTrainMetrics()
     {
         if (!_computeTrainingMetrics) return;
@@ -359,96 +249,61 @@ public abstract class Trainer
             State.Model.UpdateMetric(State.Batch, State.Outputs.detach(), metric);
     }
 
-    /// <summary>Steps the optimizer, and the schedulers when they step every batch.</summary>
-    protected void StepOptimizer()
+    /// <summary>
+    /// Logs the batch's loss as <c>loss/train/total</c> and keeps it for <see cref="FitResult.TrainLoss"/>; both stay
+    /// on the device until read, so this does not wait for it.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected void LogLoss()
     {
-        State.Optimizer.step();
-        if (_stepSchedulersEveryBatch) StepSchedulers();
+        Logger.LogTensorMetrics("loss/train/total", State.Loss);
+        _lastLoss?.Dispose();
+        _lastLoss = State.Loss.detach().DetachFromDisposeScope();
     }
 
-    /// <summary>Moves the timestamp past the batch just trained.</summary>
+    /// <summary>Moves the timestamp past the batch just trained, with its samples and its time.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     protected void AdvanceBatch()
     {
         _batchClock.Stop();
-        // Kept as a tensor: read at the next flush, so logging the loss does not wait for the device.
-        Logger.LogTensorMetrics("loss/train/total", State.Loss);
-        State.Timestamp = State.Timestamp.ToNextBatch(_batchSamples, 0, _batchClock.Elapsed);
-        if (State.Timestamp.Batch % _logInterval == 0) Logger.Flush();
+        State.AdvanceTo(State.Timestamp.ToNextBatch(_batchSamples, 0, _batchClock.Elapsed));
     }
 
-    /// <summary>Hands the last logged values to the destinations before <see cref="Event.FitEnd"/>.</summary>
-    protected void EndFit() => Logger.Flush();
+    /// <summary>Moves the timestamp to the next epoch.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected void AdvanceEpoch() => State.AdvanceTo(State.Timestamp.ToNextEpoch());
 
-    /// <summary>True when the epoch's last batch has been trained.</summary>
-    protected bool IsDataloaderExhausted => State.Timestamp.BatchInEpoch >= State.TrainDataloader.Count;
+    /// <summary>
+    /// Whether the evaluators run at <paramref name="trigger"/> (<see cref="Event.BatchEnd"/>, <see cref="Event.EpochEnd"/>
+    /// or, for a last evaluation, <see cref="Event.FitEnd"/>): the eval predicate, else the eval interval. Changes nothing.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected bool IsEvalDue(Event trigger) =>
+        State.Evaluators.Count > 0 && (_evalPredicate?.Invoke(State, trigger) ?? EvalSchedule.IsDue(State, trigger));
 
-    /// <summary>Moves the timestamp to the next epoch, stepping per-epoch schedulers first as Composer does.</summary>
-    protected void AdvanceEpoch()
+    /// <summary>Throws a clear error when <c>Eval()</c> has nothing to evaluate.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected void RequireEvaluators()
     {
-        Logger.Flush();
-        if (!_stepSchedulersEveryBatch) StepSchedulers();
-        State.Timestamp = State.Timestamp.ToNextEpoch();
-    }
-
-    private void StepSchedulers()
-    {
-        foreach (LRScheduler scheduler in State.TorchSchedulers)
-            scheduler.step();
+        if (State.Evaluators.Count == 0)
+            throw new InvalidOperationException("Eval() needs data to evaluate: set EvalDataloader or Evaluators in the TrainerOptions.");
     }
 
     /// <summary>
-    /// Whether the evaluators run after <paramref name="trigger"/> (<see cref="Event.BatchEnd"/>,
-    /// <see cref="Event.EpochEnd"/> or <see cref="Event.FitEnd"/>), per the eval interval.
+    /// Starts one evaluator's loop: its metrics reset, the model in eval mode without gradients on its data. Disposing
+    /// the scope restores training, also when a call throws.
     /// </summary>
-    protected bool IsEvalDue(Event trigger)
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected EvaluationScope BeginEvaluation(Evaluator evaluator)
     {
-        if (State.Evaluators.Count == 0) return false;
-        if (_evalPredicate is not null)
-        {
-            bool asked = _evalPredicate(State, trigger);
-            if (asked) _lastEvaluatedBatch = State.Timestamp.Batch;
-            return asked;
-        }
-        if (_evalInterval.Value == 0) return false;
-        bool due = trigger switch
-        {
-            Event.EpochEnd => _evalInterval.Unit == TimeUnit.Epoch && State.Timestamp.Epoch % _evalInterval.Count == 0,
-            Event.BatchEnd => _evalInterval.Unit switch
-            {
-                TimeUnit.Batch => State.Timestamp.Batch % _evalInterval.Count == 0,
-                TimeUnit.Sample or TimeUnit.Token or TimeUnit.Duration => _evalClock.Crossed(State),
-                _ => false,
-            },
-            // The last evaluation of a run whose interval did not land on its end.
-            Event.FitEnd => State.ElapsedDuration.Value >= 1 && _lastEvaluatedBatch != State.Timestamp.Batch,
-            _ => false,
-        };
-        if (due) _lastEvaluatedBatch = State.Timestamp.Batch;
-        return due;
-    }
-
-    /// <summary>Prepares one evaluator's loop: model in eval mode, its dataloader current, its metrics reset.</summary>
-    protected IEnumerator<Batch> OpenEvalDataloader(Evaluator evaluator)
-    {
-        _trainingBeforeEval = State.Model.training;
-        State.Model.eval();
-        State.Dataloader = evaluator.Dataloader;
-        State.DataloaderLabel = evaluator.Label;
+        ArgumentNullException.ThrowIfNull(evaluator);
         foreach (Metric metric in evaluator.Metrics!.Values)
             metric.Reset();
-        return evaluator.Dataloader.GetEnumerator();
-    }
-
-    /// <summary>Takes the next evaluation batch onto the device; false when the evaluator's data is exhausted.</summary>
-    protected bool TryNextEvalBatch(IEnumerator<Batch> batches)
-    {
-        State.ClearStep();
-        if (!batches.MoveNext()) return false;
-        State.Batch = batches.Current.To(State.Device);
-        return true;
+        return new EvaluationScope(State, evaluator.Dataloader, evaluator.Label);
     }
 
     /// <summary>Adds the evaluation batch to the evaluator's metrics.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     protected void UpdateEvalMetrics(Evaluator evaluator)
     {
         foreach (Metric metric in evaluator.Metrics!.Values)
@@ -456,48 +311,37 @@ public abstract class Trainer
     }
 
     /// <summary>Computes and logs the evaluator's metrics, before <see cref="Event.EvalEnd"/>.</summary>
-    protected void ComputeEvalMetrics(Evaluator evaluator)
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected void LogEvalMetrics(Evaluator evaluator)
     {
         State.ClearStep();
         Logger.Flush();
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach ((string name, Metric metric) in evaluator.Metrics!)
-            values[$"metrics/{evaluator.Label}/{name}"] = metric.Compute();
+            values[$"metrics/{evaluator.Label}/{name}"] = _lastMetrics[$"metrics/{evaluator.Label}/{name}"] = metric.Compute();
         Logger.LogMetrics(values);
     }
 
-    /// <summary>Restores the training dataloader and the model's mode after <see cref="Event.EvalEnd"/>.</summary>
-    protected void CloseEvalDataloader()
-    {
-        State.Dataloader = State.TrainDataloader;
-        State.DataloaderLabel = "train";
-        State.Model.train(_trainingBeforeEval);
-    }
-
-    /// <summary>Prepares a prediction loop: the model in eval mode and <paramref name="dataloader"/> current.</summary>
-    protected IEnumerator<Batch> OpenPredictDataloader(DataLoader dataloader)
+    /// <summary>Starts a prediction loop: the model in eval mode without gradients on <paramref name="dataloader"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected EvaluationScope BeginPrediction(DataLoader dataloader)
     {
         ArgumentNullException.ThrowIfNull(dataloader);
-        _trainingBeforePredict = State.Model.training;
-        State.Model.eval();
-        State.Dataloader = dataloader;
-        State.DataloaderLabel = "predict";
-        return dataloader.GetEnumerator();
+        return new EvaluationScope(State, dataloader, "predict");
     }
 
-    /// <summary>Takes the next batch to predict onto the device; false when the data is exhausted.</summary>
-    protected bool TryNextPredictBatch(IEnumerator<Batch> batches) => TryNextEvalBatch(batches);
-
     /// <summary>The batch's outputs, detached, on the CPU, and outside the batch's dispose scope.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     protected Tensor KeepPrediction() => State.Outputs.detach().cpu().DetachFromDisposeScope();
 
-    /// <summary>Restores the training dataloader and the model's mode after <see cref="Event.PredictEnd"/>.</summary>
-    protected void ClosePredictDataloader()
+    /// <summary>What <c>Fit()</c> returns: where training stopped, the last loss and the last metrics.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected FitResult Result()
     {
-        State.ClearStep();
-        State.Dataloader = State.TrainDataloader;
-        State.DataloaderLabel = "train";
-        State.Model.train(_trainingBeforePredict);
+        double? loss = _lastLoss?.ToDouble();
+        _lastLoss?.Dispose();
+        _lastLoss = null;
+        return new FitResult(State.Timestamp, loss, new Dictionary<string, double>(_lastMetrics, StringComparer.Ordinal));
     }
 
     private static Device ModelDevice(nn.Module model)

@@ -105,4 +105,39 @@ public sealed class TrainerOptions
 
     /// <summary>Update the model's training metrics every batch (off by default, as in Composer).</summary>
     public bool ComputeTrainingMetrics { get; init; }
+
+    /// <summary>
+    /// Checks the options that do not depend on each other's values at run time, before anything is built.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is missing, out of range, or conflicts with another; the message names the fix.</exception>
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Model, nameof(Model));
+        ArgumentNullException.ThrowIfNull(TrainDataloader, nameof(TrainDataloader));
+        if (MaxDuration.Unit is TimeUnit.Duration or TimeUnit.Second or TimeUnit.Iteration)
+            throw new ArgumentException($"MaxDuration must be a time in ep, ba, sp or tok (for example \"1ep\" or \"500ba\"); {MaxDuration} cannot be.", nameof(MaxDuration));
+        if (EvalDataloader is not null && Evaluators is not null)
+            throw new ArgumentException("Set either EvalDataloader or Evaluators, not both.", nameof(Evaluators));
+        if (Evaluators is not null && Evaluators.Select(e => e.Label).Distinct(StringComparer.Ordinal).Count() != Evaluators.Count)
+            throw new ArgumentException("Evaluator labels must be unique.", nameof(Evaluators));
+        if (EvalInterval is { } interval && (interval.Value < 0 || interval.Unit is TimeUnit.Second or TimeUnit.Iteration))
+            throw new ArgumentException($"EvalInterval must be a time in ep, ba, sp, tok or dur (or zero for none); {interval} cannot be.", nameof(EvalInterval));
+        if (DeviceTrainMicrobatchSize is < 1)
+            throw new ArgumentOutOfRangeException(nameof(DeviceTrainMicrobatchSize), DeviceTrainMicrobatchSize, "DeviceTrainMicrobatchSize must be at least 1 (or null for the whole batch).");
+        if (LogInterval < 1)
+            throw new ArgumentOutOfRangeException(nameof(LogInterval), LogInterval, "LogInterval is a number of batches, at least 1.");
+        if (!(ScaleScheduleRatio > 0) || double.IsInfinity(ScaleScheduleRatio))
+            throw new ArgumentOutOfRangeException(nameof(ScaleScheduleRatio), ScaleScheduleRatio, "ScaleScheduleRatio must be a positive number.");
+        if (ScaleScheduleRatio != 1.0 && Schedulers is not { Count: > 0 })
+            throw new ArgumentException("ScaleScheduleRatio stretches the learning-rate schedule, but no Schedulers are set; add one (for example new CosineAnnealingScheduler()) or leave the ratio at 1.", nameof(ScaleScheduleRatio));
+        if (ScaleScheduleRatio != 1.0 && TorchSchedulers is { Count: > 0 })
+            throw new ArgumentException("ScaleScheduleRatio cannot stretch TorchSharp's schedulers; use the Composer schedulers in Composer.Optim instead.", nameof(ScaleScheduleRatio));
+        if (LoadWeightsOnly && LoadPath is null && !Autoresume)
+            throw new ArgumentException("LoadWeightsOnly applies to the checkpoint at LoadPath; set LoadPath too.", nameof(LoadWeightsOnly));
+    }
+
+    /// <summary>The max duration stretched by <see cref="ScaleScheduleRatio"/> (whole units, rounded down).</summary>
+    internal Time ScaledMaxDuration => ScaleScheduleRatio == 1.0
+        ? MaxDuration
+        : new Time(Math.Floor(MaxDuration.Value * ScaleScheduleRatio), MaxDuration.Unit);
 }

@@ -3,21 +3,20 @@
 // Change the member list or the members' [OnEvent] methods instead of this file.
 //
 // Schedule: no member subscribes to any event.
+// BareTrainer.Schedule.g.cs documents each call and holds this table as data.
 
 #nullable enable
 
-/// <summary>
-/// Composer's training loop with no algorithms or callbacks.
-/// </summary>
-[global::System.CodeDom.Compiler.GeneratedCode("Composer.Generators", "0.1.0.0")]
 partial class BareTrainer : global::Composer.Trainer
 {
     /// <summary>
-    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/> and <see cref="global::Composer.Core.Event.BeforeLoad"/>, loads a
-    /// checkpoint if asked, raises <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
+    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/> and
+    /// <see cref="global::Composer.Core.Event.BeforeLoad"/>, loads a checkpoint if asked, raises
+    /// <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
     /// </summary>
     /// <param name="options">What to train and for how long.</param>
-    public BareTrainer(global::Composer.TrainerOptions options)
+    public BareTrainer(
+        global::Composer.TrainerOptions options)
         : base(options, global::System.Array.Empty<object>())
     {
         // Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.
@@ -25,54 +24,66 @@ partial class BareTrainer : global::Composer.Trainer
         SeedAll();
     }
 
-    /// <summary>Trains until the max duration, evaluating at the eval interval; the class remarks list the calls at each event.</summary>
-    public override void Fit()
+    /// <summary>Trains until the max duration, evaluating at the eval interval.</summary>
+    /// <returns>Where training stopped, the last batch's loss and the last evaluation's metrics.</returns>
+    public override global::Composer.FitResult Fit()
     {
         var state = State;
-        BeginFit();
-        while (!IsDurationReached)
+        StartTraining();
+        RestoreResumedRandomState();
+        while (state.Timestamp < state.MaxDuration)
         {
-            // Frees what the epoch's own events create; each batch also has a scope of its own.
+            // Frees what the epoch's own events create; each batch has a scope of its own.
             using var epochScope = global::TorchSharp.torch.NewDisposeScope();
-            bool stoppedEarly = false;
+            bool epochEnded = true;
             using (var batches = OpenTrainDataloader())
             {
                 while (true)
                 {
-                    // Everything the batch creates is freed with this scope, so native memory does not grow with the step count.
+                    // Frees all the batch creates, so native memory does not grow with the steps.
                     using var batchScope = global::TorchSharp.torch.NewDisposeScope();
-                    if (!TryNextTrainBatch(batches)) break;
-                    ZeroGrad();
-                    // One microbatch unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the whole batch's.
-                    for (int microbatch = 0, microbatches = BeginMicrobatches(); microbatch < microbatches; microbatch++)
+                    if (!TakeTrainBatch(batches)) break;
+                    LearningRates.ApplyBeforeBatch(state);
+                    state.Optimizer.zero_grad();
+                    // One unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the batch's.
+                    int microbatches = Microbatches.Split(state.Batch);
+                    for (int microbatch = 0; microbatch < microbatches; microbatch++)
                     {
-                        SelectMicrobatch(microbatch);
+                        state.Batch = Microbatches[microbatch];
                         state.Outputs = state.Model.Forward(state.Batch);
                         state.Loss = state.Model.Loss(state.Outputs, state.Batch);
-                        BackwardMicrobatch();
+                        Microbatches.Backward(state.Batch, state.Loss);
                         UpdateTrainMetrics();
                     }
-                    EndMicrobatches();
-                    StepOptimizer();
+                    state.Batch = Microbatches.WholeBatch;
+                    state.Loss = Microbatches.Loss;
+                    state.Optimizer.step();
+                    LearningRates.StepAfterBatch();
+                    LogLoss();
                     AdvanceBatch();
+                    // Reading logged device values waits for the device: once every LogInterval batches.
+                    if (state.Timestamp.Batch % LogInterval == 0) Logger.Flush();
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
-                    if (IsDurationReached)
+                    if (state.Timestamp >= state.MaxDuration)
                     {
-                        stoppedEarly = true;
+                        // The run ends here; so does the epoch when this was its last batch.
+                        epochEnded = IsEpochDataExhausted;
                         break;
                     }
                 }
             }
-            // An epoch ends when its data is exhausted, even if the run also ends on its last batch.
-            if (!stoppedEarly || IsDataloaderExhausted)
+            if (epochEnded)
             {
+                Logger.Flush();
+                LearningRates.StepAfterEpoch();
                 AdvanceEpoch();
                 if (IsEvalDue(global::Composer.Core.Event.EpochEnd)) RunEvaluators();
             }
         }
-        EndFit();
+        Logger.Flush();
         // As in Composer, the final evaluation comes after FitEnd, and only if the interval did not just run one.
         if (IsEvalDue(global::Composer.Core.Event.FitEnd)) RunEvaluators();
+        return Result();
     }
 
     /// <summary>Runs every evaluator once, outside training.</summary>
@@ -83,56 +94,52 @@ partial class BareTrainer : global::Composer.Trainer
             RunEvaluator(evaluator);
     }
 
-    /// <summary>Runs the model on every batch of <paramref name="dataloader"/> without gradients, raising the Predict events.</summary>
+    /// <summary>
+    /// Runs the model on every batch of <paramref name="dataloader"/> without gradients, raising the Predict events.
+    /// </summary>
     /// <param name="dataloader">The batches to predict.</param>
     /// <param name="returnOutputs">Whether to collect the outputs (on the CPU, owned by the caller).</param>
     /// <returns>The outputs of each batch, or an empty list when <paramref name="returnOutputs"/> is false.</returns>
-    public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> Predict(global::Composer.Data.DataLoader dataloader, bool returnOutputs = true)
+    public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> Predict(
+        global::Composer.Data.DataLoader dataloader,
+        bool returnOutputs = true)
     {
         var state = State;
         var predictions = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
-        using (var noGrad = global::TorchSharp.torch.no_grad())
-        using (var batches = OpenPredictDataloader(dataloader))
+        // Eval mode without gradients on this data; restored when the scope ends, also by an exception.
+        using var prediction = BeginPrediction(dataloader);
+        while (true)
         {
-            while (true)
-            {
-                using var batchScope = global::TorchSharp.torch.NewDisposeScope();
-                if (!TryNextPredictBatch(batches)) break;
-                state.Outputs = state.Model.Forward(state.Batch);
-                if (returnOutputs) predictions.Add(KeepPrediction());
-            }
-            ClosePredictDataloader();
+            using var batchScope = global::TorchSharp.torch.NewDisposeScope();
+            if (!TakeBatch(prediction.Batches)) break;
+            state.Outputs = state.Model.Forward(state.Batch);
+            if (returnOutputs) predictions.Add(KeepPrediction());
         }
         return predictions;
     }
 
     private void RunEvaluators()
     {
-        foreach (var evaluator in State.Evaluators)
+        var state = State;
+        // Remembered so that the final evaluation after FitEnd does not repeat this one.
+        EvalSchedule.Ran(state);
+        foreach (var evaluator in state.Evaluators)
             RunEvaluator(evaluator);
     }
 
     private void RunEvaluator(global::Composer.Core.Evaluator evaluator)
     {
         var state = State;
-        using (var evaluatorScope = global::TorchSharp.torch.NewDisposeScope())
-        using (var noGrad = global::TorchSharp.torch.no_grad())
-        using (var batches = OpenEvalDataloader(evaluator))
+        // Eval mode without gradients on the evaluator's data; training is restored when the scope ends,
+        // also by an exception, after the exit actions members registered (EMA's swap back).
+        using var evaluation = BeginEvaluation(evaluator);
+        while (true)
         {
-            while (true)
-            {
-                using var batchScope = global::TorchSharp.torch.NewDisposeScope();
-                if (!TryNextEvalBatch(batches)) break;
-                state.Outputs = state.Model.EvalForward(state.Batch);
-                UpdateEvalMetrics(evaluator);
-            }
-            ComputeEvalMetrics(evaluator);
-            CloseEvalDataloader();
+            using var batchScope = global::TorchSharp.torch.NewDisposeScope();
+            if (!TakeBatch(evaluation.Batches)) break;
+            state.Outputs = state.Model.EvalForward(state.Batch);
+            UpdateEvalMetrics(evaluator);
         }
+        LogEvalMetrics(evaluator);
     }
-
-    /// <summary>The calls at each event, in order: the table at the top of this file, known before the run starts.</summary>
-    public override global::System.Collections.Generic.IReadOnlyList<global::Composer.Core.ScheduledCall> Schedule => s_schedule;
-
-    private static readonly global::Composer.Core.ScheduledCall[] s_schedule = global::System.Array.Empty<global::Composer.Core.ScheduledCall>();
 }

@@ -13,30 +13,12 @@
 //   FitEnd             JsonLines.Open
 //   EvalStandaloneEnd  Checkpoints.Save
 //   PredictEnd         Event2.Predicted
+// LayeredTrainer.Schedule.g.cs documents each call and holds this table as data.
 
 #nullable enable
 
 namespace Layered.Training;
 
-/// <summary>
-/// Composer's training loop composed with <see cref="global::Layered.Training.JsonLines"/>, <see cref="global::Layered.Training.Warmup"/>, <see cref="global::Layered.Training.Checkpoints"/>, <see cref="global::Layered.Training.Event2"/>.
-/// </summary>
-/// <remarks>
-/// The calls at each event, in order:
-/// <list type="table">
-/// <item><term><see cref="global::Composer.Core.Event.Init"/></term><description><see cref="global::Layered.Training.JsonLines.Open(global::Composer.Core.State)"/>, <see cref="global::Layered.Training.Checkpoints.Prepare(global::Composer.Core.State)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.FitStart"/></term><description><see cref="global::Layered.Training.Warmup.Prepare(global::Composer.Core.State, global::Composer.Loggers.Logger)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.IterationStart"/></term><description><see cref="global::Layered.Training.Event2.Begin(global::Composer.Core.State)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.EpochStart"/></term><description><see cref="global::Layered.Training.Warmup.Prepare(global::Composer.Core.State, global::Composer.Loggers.Logger)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.AfterForward"/></term><description><see cref="global::Layered.Training.Event2.After(global::Composer.Core.State)"/>, <see cref="global::Layered.Training.CountingAlgorithm.Count(global::Composer.Core.State)"/>, <see cref="global::Layered.Training.Warmup.Inspect(global::Composer.Core.State)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.BatchCheckpoint"/></term><description><see cref="global::Layered.Training.Checkpoints.Save(global::Composer.Core.State, global::Composer.Loggers.Logger)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.EpochCheckpoint"/></term><description><see cref="global::Layered.Training.Checkpoints.Save(global::Composer.Core.State, global::Composer.Loggers.Logger)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.FitEnd"/></term><description><see cref="global::Layered.Training.JsonLines.Open(global::Composer.Core.State)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.EvalStandaloneEnd"/></term><description><see cref="global::Layered.Training.Checkpoints.Save(global::Composer.Core.State, global::Composer.Loggers.Logger)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.PredictEnd"/></term><description><see cref="global::Layered.Training.Event2.Predicted(global::Composer.Core.State)"/></description></item>
-/// </list>
-/// </remarks>
-[global::System.CodeDom.Compiler.GeneratedCode("Composer.Generators", "0.1.0.0")]
 partial class LayeredTrainer : global::Composer.Trainer
 {
     private readonly global::Layered.Training.JsonLines _jsonLines;
@@ -45,21 +27,33 @@ partial class LayeredTrainer : global::Composer.Trainer
     private readonly global::Layered.Training.Event2 _event2;
 
     /// <summary>
-    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/> and <see cref="global::Composer.Core.Event.BeforeLoad"/>, loads a
-    /// checkpoint if asked, raises <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
+    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/> and
+    /// <see cref="global::Composer.Core.Event.BeforeLoad"/>, loads a checkpoint if asked, raises
+    /// <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
     /// </summary>
     /// <param name="jsonLines">The <see cref="global::Layered.Training.JsonLines"/> the trainer calls.</param>
     /// <param name="warmup">The <see cref="global::Layered.Training.Warmup"/> the trainer calls.</param>
     /// <param name="checkpoints">The <see cref="global::Layered.Training.Checkpoints"/> the trainer calls.</param>
     /// <param name="event2">The <see cref="global::Layered.Training.Event2"/> the trainer calls.</param>
     /// <param name="options">What to train and for how long.</param>
-    public LayeredTrainer(global::Layered.Training.JsonLines jsonLines, global::Layered.Training.Warmup warmup, global::Layered.Training.Checkpoints checkpoints, global::Layered.Training.Event2 event2, global::Composer.TrainerOptions options)
-        : base(options, new object[] { jsonLines, warmup, checkpoints, event2 })
+    public LayeredTrainer(
+        global::Layered.Training.JsonLines jsonLines,
+        global::Layered.Training.Warmup warmup,
+        global::Layered.Training.Checkpoints checkpoints,
+        global::Layered.Training.Event2 event2,
+        global::Composer.TrainerOptions options)
+        : base(options, new object[]
+        {
+            jsonLines ?? throw new global::System.ArgumentNullException(nameof(jsonLines)),
+            warmup ?? throw new global::System.ArgumentNullException(nameof(warmup)),
+            checkpoints ?? throw new global::System.ArgumentNullException(nameof(checkpoints)),
+            event2 ?? throw new global::System.ArgumentNullException(nameof(event2)),
+        })
     {
-        _jsonLines = jsonLines ?? throw new global::System.ArgumentNullException(nameof(jsonLines));
-        _warmup = warmup ?? throw new global::System.ArgumentNullException(nameof(warmup));
-        _checkpoints = checkpoints ?? throw new global::System.ArgumentNullException(nameof(checkpoints));
-        _event2 = event2 ?? throw new global::System.ArgumentNullException(nameof(event2));
+        _jsonLines = jsonLines;
+        _warmup = warmup;
+        _checkpoints = checkpoints;
+        _event2 = event2;
         var state = State;
         // Event.Init
         _jsonLines.Open(state);
@@ -69,17 +63,19 @@ partial class LayeredTrainer : global::Composer.Trainer
         SeedAll();
     }
 
-    /// <summary>Trains until the max duration, evaluating at the eval interval; the class remarks list the calls at each event.</summary>
-    public override void Fit()
+    /// <summary>Trains until the max duration, evaluating at the eval interval.</summary>
+    /// <returns>Where training stopped, the last batch's loss and the last evaluation's metrics.</returns>
+    public override global::Composer.FitResult Fit()
     {
         var state = State;
         var logger = Logger;
-        BeginFit();
+        StartTraining();
         // Event.FitStart
         _warmup.Prepare(state, logger);
-        while (!IsDurationReached)
+        RestoreResumedRandomState();
+        while (state.Timestamp < state.MaxDuration)
         {
-            // Frees what the epoch's own events create; each batch also has a scope of its own.
+            // Frees what the epoch's own events create; each batch has a scope of its own.
             using var epochScope = global::TorchSharp.torch.NewDisposeScope();
             // Event.IterationStart
             if (IsIterationStart)
@@ -87,59 +83,69 @@ partial class LayeredTrainer : global::Composer.Trainer
                 _event2.Begin(state);
             }
             // Event.EpochStart
-            if (IsEpochStart)
+            if (state.Timestamp.BatchInEpoch == 0)
             {
                 _warmup.Prepare(state, logger);
             }
-            bool stoppedEarly = false;
+            bool epochEnded = true;
             using (var batches = OpenTrainDataloader())
             {
                 while (true)
                 {
-                    // Everything the batch creates is freed with this scope, so native memory does not grow with the step count.
+                    // Frees all the batch creates, so native memory does not grow with the steps.
                     using var batchScope = global::TorchSharp.torch.NewDisposeScope();
-                    if (!TryNextTrainBatch(batches)) break;
-                    ZeroGrad();
-                    // One microbatch unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the whole batch's.
-                    for (int microbatch = 0, microbatches = BeginMicrobatches(); microbatch < microbatches; microbatch++)
+                    if (!TakeTrainBatch(batches)) break;
+                    LearningRates.ApplyBeforeBatch(state);
+                    state.Optimizer.zero_grad();
+                    // One unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the batch's.
+                    int microbatches = Microbatches.Split(state.Batch);
+                    for (int microbatch = 0; microbatch < microbatches; microbatch++)
                     {
-                        SelectMicrobatch(microbatch);
+                        state.Batch = Microbatches[microbatch];
                         state.Outputs = state.Model.Forward(state.Batch);
                         // Event.AfterForward: algorithms first in, last out.
                         _event2.After(state);
                         _warmup.Count(state);
                         _warmup.Inspect(state);
                         state.Loss = state.Model.Loss(state.Outputs, state.Batch);
-                        BackwardMicrobatch();
+                        Microbatches.Backward(state.Batch, state.Loss);
                         UpdateTrainMetrics();
                     }
-                    EndMicrobatches();
-                    StepOptimizer();
+                    state.Batch = Microbatches.WholeBatch;
+                    state.Loss = Microbatches.Loss;
+                    state.Optimizer.step();
+                    LearningRates.StepAfterBatch();
+                    LogLoss();
                     AdvanceBatch();
+                    // Reading logged device values waits for the device: once every LogInterval batches.
+                    if (state.Timestamp.Batch % LogInterval == 0) Logger.Flush();
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
                     // Event.BatchCheckpoint
                     _checkpoints.Save(state, logger);
-                    if (IsDurationReached)
+                    if (state.Timestamp >= state.MaxDuration)
                     {
-                        stoppedEarly = true;
+                        // The run ends here; so does the epoch when this was its last batch.
+                        epochEnded = IsEpochDataExhausted;
                         break;
                     }
                 }
             }
-            // An epoch ends when its data is exhausted, even if the run also ends on its last batch.
-            if (!stoppedEarly || IsDataloaderExhausted)
+            if (epochEnded)
             {
+                Logger.Flush();
+                LearningRates.StepAfterEpoch();
                 AdvanceEpoch();
                 if (IsEvalDue(global::Composer.Core.Event.EpochEnd)) RunEvaluators();
                 // Event.EpochCheckpoint
                 _checkpoints.Save(state, logger);
             }
         }
-        EndFit();
+        Logger.Flush();
         // Event.FitEnd
         _jsonLines.Open(state);
         // As in Composer, the final evaluation comes after FitEnd, and only if the interval did not just run one.
         if (IsEvalDue(global::Composer.Core.Event.FitEnd)) RunEvaluators();
+        return Result();
     }
 
     /// <summary>Runs every evaluator once, outside training.</summary>
@@ -154,73 +160,54 @@ partial class LayeredTrainer : global::Composer.Trainer
         _checkpoints.Save(state, logger);
     }
 
-    /// <summary>Runs the model on every batch of <paramref name="dataloader"/> without gradients, raising the Predict events.</summary>
+    /// <summary>
+    /// Runs the model on every batch of <paramref name="dataloader"/> without gradients, raising the Predict events.
+    /// </summary>
     /// <param name="dataloader">The batches to predict.</param>
     /// <param name="returnOutputs">Whether to collect the outputs (on the CPU, owned by the caller).</param>
     /// <returns>The outputs of each batch, or an empty list when <paramref name="returnOutputs"/> is false.</returns>
-    public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> Predict(global::Composer.Data.DataLoader dataloader, bool returnOutputs = true)
+    public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> Predict(
+        global::Composer.Data.DataLoader dataloader,
+        bool returnOutputs = true)
     {
         var state = State;
         var predictions = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
-        using (var noGrad = global::TorchSharp.torch.no_grad())
-        using (var batches = OpenPredictDataloader(dataloader))
+        // Eval mode without gradients on this data; restored when the scope ends, also by an exception.
+        using var prediction = BeginPrediction(dataloader);
+        while (true)
         {
-            while (true)
-            {
-                using var batchScope = global::TorchSharp.torch.NewDisposeScope();
-                if (!TryNextPredictBatch(batches)) break;
-                state.Outputs = state.Model.Forward(state.Batch);
-                if (returnOutputs) predictions.Add(KeepPrediction());
-            }
-            // Event.PredictEnd
-            _event2.Predicted(state);
-            ClosePredictDataloader();
+            using var batchScope = global::TorchSharp.torch.NewDisposeScope();
+            if (!TakeBatch(prediction.Batches)) break;
+            state.Outputs = state.Model.Forward(state.Batch);
+            if (returnOutputs) predictions.Add(KeepPrediction());
         }
+        // Event.PredictEnd
+        _event2.Predicted(state);
         return predictions;
     }
 
     private void RunEvaluators()
     {
-        foreach (var evaluator in State.Evaluators)
+        var state = State;
+        // Remembered so that the final evaluation after FitEnd does not repeat this one.
+        EvalSchedule.Ran(state);
+        foreach (var evaluator in state.Evaluators)
             RunEvaluator(evaluator);
     }
 
     private void RunEvaluator(global::Composer.Core.Evaluator evaluator)
     {
         var state = State;
-        using (var evaluatorScope = global::TorchSharp.torch.NewDisposeScope())
-        using (var noGrad = global::TorchSharp.torch.no_grad())
-        using (var batches = OpenEvalDataloader(evaluator))
+        // Eval mode without gradients on the evaluator's data; training is restored when the scope ends,
+        // also by an exception, after the exit actions members registered (EMA's swap back).
+        using var evaluation = BeginEvaluation(evaluator);
+        while (true)
         {
-            while (true)
-            {
-                using var batchScope = global::TorchSharp.torch.NewDisposeScope();
-                if (!TryNextEvalBatch(batches)) break;
-                state.Outputs = state.Model.EvalForward(state.Batch);
-                UpdateEvalMetrics(evaluator);
-            }
-            ComputeEvalMetrics(evaluator);
-            CloseEvalDataloader();
+            using var batchScope = global::TorchSharp.torch.NewDisposeScope();
+            if (!TakeBatch(evaluation.Batches)) break;
+            state.Outputs = state.Model.EvalForward(state.Batch);
+            UpdateEvalMetrics(evaluator);
         }
+        LogEvalMetrics(evaluator);
     }
-
-    /// <summary>The calls at each event, in order: the table at the top of this file, known before the run starts.</summary>
-    public override global::System.Collections.Generic.IReadOnlyList<global::Composer.Core.ScheduledCall> Schedule => s_schedule;
-
-    private static readonly global::Composer.Core.ScheduledCall[] s_schedule =
-    {
-        new(global::Composer.Core.Event.Init, typeof(global::Layered.Training.JsonLines), "Open"),
-        new(global::Composer.Core.Event.Init, typeof(global::Layered.Training.Checkpoints), "Prepare"),
-        new(global::Composer.Core.Event.FitStart, typeof(global::Layered.Training.Warmup), "Prepare"),
-        new(global::Composer.Core.Event.IterationStart, typeof(global::Layered.Training.Event2), "Begin"),
-        new(global::Composer.Core.Event.EpochStart, typeof(global::Layered.Training.Warmup), "Prepare"),
-        new(global::Composer.Core.Event.AfterForward, typeof(global::Layered.Training.Event2), "After"),
-        new(global::Composer.Core.Event.AfterForward, typeof(global::Layered.Training.Warmup), "Count"),
-        new(global::Composer.Core.Event.AfterForward, typeof(global::Layered.Training.Warmup), "Inspect"),
-        new(global::Composer.Core.Event.BatchCheckpoint, typeof(global::Layered.Training.Checkpoints), "Save"),
-        new(global::Composer.Core.Event.EpochCheckpoint, typeof(global::Layered.Training.Checkpoints), "Save"),
-        new(global::Composer.Core.Event.FitEnd, typeof(global::Layered.Training.JsonLines), "Open"),
-        new(global::Composer.Core.Event.EvalStandaloneEnd, typeof(global::Layered.Training.Checkpoints), "Save"),
-        new(global::Composer.Core.Event.PredictEnd, typeof(global::Layered.Training.Event2), "Predicted"),
-    };
 }

@@ -10,27 +10,12 @@
 //   EpochEnd    Ema.UpdateAfterEpoch, LossPrinter.PrintEpoch
 //   EvalStart   Ema.SwapInAverage
 //   EvalEnd     Ema.SwapOutAverage
+// QuickStartTrainer.Schedule.g.cs documents each call and holds this table as data.
 
 #nullable enable
 
 namespace QuickStart;
 
-/// <summary>
-/// Composer's training loop composed with <see cref="global::Composer.Algorithms.LabelSmoothing"/>, <see cref="global::Composer.Algorithms.Ema"/>, <see cref="global::QuickStart.LossPrinter"/>.
-/// </summary>
-/// <remarks>
-/// The calls at each event, in order:
-/// <list type="table">
-/// <item><term><see cref="global::Composer.Core.Event.Init"/></term><description><see cref="global::Composer.Algorithms.Ema.CreateAverage(global::Composer.Core.State)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.BeforeLoss"/></term><description><see cref="global::Composer.Algorithms.LabelSmoothing.SmoothTargets(global::Composer.Core.State)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.AfterLoss"/></term><description><see cref="global::Composer.Algorithms.LabelSmoothing.RestoreTargets(global::Composer.Core.State)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.BatchEnd"/></term><description><see cref="global::Composer.Algorithms.Ema.UpdateAfterBatch(global::Composer.Core.State)"/>, <see cref="global::QuickStart.LossPrinter.RecordLoss(global::Composer.Core.State)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.EpochEnd"/></term><description><see cref="global::Composer.Algorithms.Ema.UpdateAfterEpoch(global::Composer.Core.State)"/>, <see cref="global::QuickStart.LossPrinter.PrintEpoch(global::Composer.Core.State)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.EvalStart"/></term><description><see cref="global::Composer.Algorithms.Ema.SwapInAverage(global::Composer.Core.State)"/></description></item>
-/// <item><term><see cref="global::Composer.Core.Event.EvalEnd"/></term><description><see cref="global::Composer.Algorithms.Ema.SwapOutAverage(global::Composer.Core.State)"/></description></item>
-/// </list>
-/// </remarks>
-[global::System.CodeDom.Compiler.GeneratedCode("Composer.Generators", "0.1.0.0")]
 partial class QuickStartTrainer : global::Composer.Trainer
 {
     private readonly global::Composer.Algorithms.LabelSmoothing _labelSmoothing;
@@ -38,19 +23,29 @@ partial class QuickStartTrainer : global::Composer.Trainer
     private readonly global::QuickStart.LossPrinter _lossPrinter;
 
     /// <summary>
-    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/> and <see cref="global::Composer.Core.Event.BeforeLoad"/>, loads a
-    /// checkpoint if asked, raises <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
+    /// Creates the trainer, then raises <see cref="global::Composer.Core.Event.Init"/> and
+    /// <see cref="global::Composer.Core.Event.BeforeLoad"/>, loads a checkpoint if asked, raises
+    /// <see cref="global::Composer.Core.Event.AfterLoad"/> and seeds the random state, as Composer's Trainer does.
     /// </summary>
     /// <param name="labelSmoothing">The <see cref="global::Composer.Algorithms.LabelSmoothing"/> the trainer calls.</param>
     /// <param name="ema">The <see cref="global::Composer.Algorithms.Ema"/> the trainer calls.</param>
     /// <param name="lossPrinter">The <see cref="global::QuickStart.LossPrinter"/> the trainer calls.</param>
     /// <param name="options">What to train and for how long.</param>
-    public QuickStartTrainer(global::Composer.Algorithms.LabelSmoothing labelSmoothing, global::Composer.Algorithms.Ema ema, global::QuickStart.LossPrinter lossPrinter, global::Composer.TrainerOptions options)
-        : base(options, new object[] { labelSmoothing, ema, lossPrinter })
+    public QuickStartTrainer(
+        global::Composer.Algorithms.LabelSmoothing labelSmoothing,
+        global::Composer.Algorithms.Ema ema,
+        global::QuickStart.LossPrinter lossPrinter,
+        global::Composer.TrainerOptions options)
+        : base(options, new object[]
+        {
+            labelSmoothing ?? throw new global::System.ArgumentNullException(nameof(labelSmoothing)),
+            ema ?? throw new global::System.ArgumentNullException(nameof(ema)),
+            lossPrinter ?? throw new global::System.ArgumentNullException(nameof(lossPrinter)),
+        })
     {
-        _labelSmoothing = labelSmoothing ?? throw new global::System.ArgumentNullException(nameof(labelSmoothing));
-        _ema = ema ?? throw new global::System.ArgumentNullException(nameof(ema));
-        _lossPrinter = lossPrinter ?? throw new global::System.ArgumentNullException(nameof(lossPrinter));
+        _labelSmoothing = labelSmoothing;
+        _ema = ema;
+        _lossPrinter = lossPrinter;
         var state = State;
         // Event.Init
         _ema.CreateAverage(state);
@@ -59,54 +54,65 @@ partial class QuickStartTrainer : global::Composer.Trainer
         SeedAll();
     }
 
-    /// <summary>Trains until the max duration, evaluating at the eval interval; the class remarks list the calls at each event.</summary>
-    public override void Fit()
+    /// <summary>Trains until the max duration, evaluating at the eval interval.</summary>
+    /// <returns>Where training stopped, the last batch's loss and the last evaluation's metrics.</returns>
+    public override global::Composer.FitResult Fit()
     {
         var state = State;
-        BeginFit();
-        while (!IsDurationReached)
+        StartTraining();
+        RestoreResumedRandomState();
+        while (state.Timestamp < state.MaxDuration)
         {
-            // Frees what the epoch's own events create; each batch also has a scope of its own.
+            // Frees what the epoch's own events create; each batch has a scope of its own.
             using var epochScope = global::TorchSharp.torch.NewDisposeScope();
-            bool stoppedEarly = false;
+            bool epochEnded = true;
             using (var batches = OpenTrainDataloader())
             {
                 while (true)
                 {
-                    // Everything the batch creates is freed with this scope, so native memory does not grow with the step count.
+                    // Frees all the batch creates, so native memory does not grow with the steps.
                     using var batchScope = global::TorchSharp.torch.NewDisposeScope();
-                    if (!TryNextTrainBatch(batches)) break;
-                    ZeroGrad();
-                    // One microbatch unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the whole batch's.
-                    for (int microbatch = 0, microbatches = BeginMicrobatches(); microbatch < microbatches; microbatch++)
+                    if (!TakeTrainBatch(batches)) break;
+                    LearningRates.ApplyBeforeBatch(state);
+                    state.Optimizer.zero_grad();
+                    // One unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the batch's.
+                    int microbatches = Microbatches.Split(state.Batch);
+                    for (int microbatch = 0; microbatch < microbatches; microbatch++)
                     {
-                        SelectMicrobatch(microbatch);
+                        state.Batch = Microbatches[microbatch];
                         state.Outputs = state.Model.Forward(state.Batch);
                         // Event.BeforeLoss
                         _labelSmoothing.SmoothTargets(state);
                         state.Loss = state.Model.Loss(state.Outputs, state.Batch);
                         // Event.AfterLoss
                         _labelSmoothing.RestoreTargets(state);
-                        BackwardMicrobatch();
+                        Microbatches.Backward(state.Batch, state.Loss);
                         UpdateTrainMetrics();
                     }
-                    EndMicrobatches();
-                    StepOptimizer();
+                    state.Batch = Microbatches.WholeBatch;
+                    state.Loss = Microbatches.Loss;
+                    state.Optimizer.step();
+                    LearningRates.StepAfterBatch();
+                    LogLoss();
                     AdvanceBatch();
+                    // Reading logged device values waits for the device: once every LogInterval batches.
+                    if (state.Timestamp.Batch % LogInterval == 0) Logger.Flush();
                     // Event.BatchEnd
                     _ema.UpdateAfterBatch(state);
                     _lossPrinter.RecordLoss(state);
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
-                    if (IsDurationReached)
+                    if (state.Timestamp >= state.MaxDuration)
                     {
-                        stoppedEarly = true;
+                        // The run ends here; so does the epoch when this was its last batch.
+                        epochEnded = IsEpochDataExhausted;
                         break;
                     }
                 }
             }
-            // An epoch ends when its data is exhausted, even if the run also ends on its last batch.
-            if (!stoppedEarly || IsDataloaderExhausted)
+            if (epochEnded)
             {
+                Logger.Flush();
+                LearningRates.StepAfterEpoch();
                 AdvanceEpoch();
                 // Event.EpochEnd
                 _ema.UpdateAfterEpoch(state);
@@ -114,9 +120,10 @@ partial class QuickStartTrainer : global::Composer.Trainer
                 if (IsEvalDue(global::Composer.Core.Event.EpochEnd)) RunEvaluators();
             }
         }
-        EndFit();
+        Logger.Flush();
         // As in Composer, the final evaluation comes after FitEnd, and only if the interval did not just run one.
         if (IsEvalDue(global::Composer.Core.Event.FitEnd)) RunEvaluators();
+        return Result();
     }
 
     /// <summary>Runs every evaluator once, outside training.</summary>
@@ -127,71 +134,56 @@ partial class QuickStartTrainer : global::Composer.Trainer
             RunEvaluator(evaluator);
     }
 
-    /// <summary>Runs the model on every batch of <paramref name="dataloader"/> without gradients, raising the Predict events.</summary>
+    /// <summary>
+    /// Runs the model on every batch of <paramref name="dataloader"/> without gradients, raising the Predict events.
+    /// </summary>
     /// <param name="dataloader">The batches to predict.</param>
     /// <param name="returnOutputs">Whether to collect the outputs (on the CPU, owned by the caller).</param>
     /// <returns>The outputs of each batch, or an empty list when <paramref name="returnOutputs"/> is false.</returns>
-    public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> Predict(global::Composer.Data.DataLoader dataloader, bool returnOutputs = true)
+    public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> Predict(
+        global::Composer.Data.DataLoader dataloader,
+        bool returnOutputs = true)
     {
         var state = State;
         var predictions = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
-        using (var noGrad = global::TorchSharp.torch.no_grad())
-        using (var batches = OpenPredictDataloader(dataloader))
+        // Eval mode without gradients on this data; restored when the scope ends, also by an exception.
+        using var prediction = BeginPrediction(dataloader);
+        while (true)
         {
-            while (true)
-            {
-                using var batchScope = global::TorchSharp.torch.NewDisposeScope();
-                if (!TryNextPredictBatch(batches)) break;
-                state.Outputs = state.Model.Forward(state.Batch);
-                if (returnOutputs) predictions.Add(KeepPrediction());
-            }
-            ClosePredictDataloader();
+            using var batchScope = global::TorchSharp.torch.NewDisposeScope();
+            if (!TakeBatch(prediction.Batches)) break;
+            state.Outputs = state.Model.Forward(state.Batch);
+            if (returnOutputs) predictions.Add(KeepPrediction());
         }
         return predictions;
     }
 
     private void RunEvaluators()
     {
-        foreach (var evaluator in State.Evaluators)
+        var state = State;
+        // Remembered so that the final evaluation after FitEnd does not repeat this one.
+        EvalSchedule.Ran(state);
+        foreach (var evaluator in state.Evaluators)
             RunEvaluator(evaluator);
     }
 
     private void RunEvaluator(global::Composer.Core.Evaluator evaluator)
     {
         var state = State;
-        using (var evaluatorScope = global::TorchSharp.torch.NewDisposeScope())
-        using (var noGrad = global::TorchSharp.torch.no_grad())
-        using (var batches = OpenEvalDataloader(evaluator))
+        // Eval mode without gradients on the evaluator's data; training is restored when the scope ends,
+        // also by an exception, after the exit actions members registered (EMA's swap back).
+        using var evaluation = BeginEvaluation(evaluator);
+        // Event.EvalStart
+        _ema.SwapInAverage(state);
+        while (true)
         {
-            // Event.EvalStart
-            _ema.SwapInAverage(state);
-            while (true)
-            {
-                using var batchScope = global::TorchSharp.torch.NewDisposeScope();
-                if (!TryNextEvalBatch(batches)) break;
-                state.Outputs = state.Model.EvalForward(state.Batch);
-                UpdateEvalMetrics(evaluator);
-            }
-            ComputeEvalMetrics(evaluator);
-            // Event.EvalEnd
-            _ema.SwapOutAverage(state);
-            CloseEvalDataloader();
+            using var batchScope = global::TorchSharp.torch.NewDisposeScope();
+            if (!TakeBatch(evaluation.Batches)) break;
+            state.Outputs = state.Model.EvalForward(state.Batch);
+            UpdateEvalMetrics(evaluator);
         }
+        LogEvalMetrics(evaluator);
+        // Event.EvalEnd
+        _ema.SwapOutAverage(state);
     }
-
-    /// <summary>The calls at each event, in order: the table at the top of this file, known before the run starts.</summary>
-    public override global::System.Collections.Generic.IReadOnlyList<global::Composer.Core.ScheduledCall> Schedule => s_schedule;
-
-    private static readonly global::Composer.Core.ScheduledCall[] s_schedule =
-    {
-        new(global::Composer.Core.Event.Init, typeof(global::Composer.Algorithms.Ema), "CreateAverage"),
-        new(global::Composer.Core.Event.BeforeLoss, typeof(global::Composer.Algorithms.LabelSmoothing), "SmoothTargets"),
-        new(global::Composer.Core.Event.AfterLoss, typeof(global::Composer.Algorithms.LabelSmoothing), "RestoreTargets"),
-        new(global::Composer.Core.Event.BatchEnd, typeof(global::Composer.Algorithms.Ema), "UpdateAfterBatch"),
-        new(global::Composer.Core.Event.BatchEnd, typeof(global::QuickStart.LossPrinter), "RecordLoss"),
-        new(global::Composer.Core.Event.EpochEnd, typeof(global::Composer.Algorithms.Ema), "UpdateAfterEpoch"),
-        new(global::Composer.Core.Event.EpochEnd, typeof(global::QuickStart.LossPrinter), "PrintEpoch"),
-        new(global::Composer.Core.Event.EvalStart, typeof(global::Composer.Algorithms.Ema), "SwapInAverage"),
-        new(global::Composer.Core.Event.EvalEnd, typeof(global::Composer.Algorithms.Ema), "SwapOutAverage"),
-    };
 }

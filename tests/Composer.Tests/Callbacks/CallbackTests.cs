@@ -121,7 +121,7 @@ public class CallbackTests
     public void StoppersNameAMissingMetric()
     {
         var trainer = Stopping(new EarlyStopper("F1", "eval"), new ThresholdStopper("Accuracy", "eval", 2.0), "1ep");
-        var e = Assert.Throws<InvalidOperationException>(trainer.Fit);
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Fit());
         Assert.That(e!.Message, Does.Contain("\"F1\"").And.Contain("Accuracy"));
     }
 
@@ -135,7 +135,7 @@ public class CallbackTests
         {
             Model = model, TrainDataloader = new DataLoader(data, batchSize: 2), MaxDuration = Time.Parse("1ep"), Seed = 1,
         });
-        var e = Assert.Throws<InvalidOperationException>(trainer.Fit);
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Fit());
         Assert.That(e!.Message, Does.Contain("NaN").And.Contain("batch 0"));
     }
 }

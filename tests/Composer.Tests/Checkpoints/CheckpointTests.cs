@@ -96,7 +96,7 @@ public class CheckpointTests
         string folder = Folder();
         // Checkpoints at batches 3, 6 (mid-epoch) and 9; the crash comes inside batch 8.
         var crashed = CheckpointSetup.Trainer(CheckpointSetup.Options(autoresume: true), folder, new Interruption(crashInBatch: 8), saveInterval: "3ba");
-        Assert.Throws<SimulatedCrash>(crashed.Fit);
+        Assert.Throws<SimulatedCrash>(() => crashed.Fit());
         Assert.That(new FileInfo(Path.Combine(folder, "latest.ckpt")).LinkTarget, Is.EqualTo("ep1-ba6.ckpt"));
 
         var rerun = CheckpointSetup.Trainer(CheckpointSetup.Options(autoresume: true), folder, saveInterval: "3ba");
@@ -254,7 +254,7 @@ public class CheckpointTests
         // Saves at batch 2, then the save at batch 4 fails as a full disk would.
         var run = new SavingTrainer(new CheckpointSaver(folder, saveInterval: "2ba"), new FailingState(failFromBatch: 4), CheckpointSetup.Options(maxDuration: "1ep"));
 
-        Assert.Throws<IOException>(run.Fit, "the failure is reported, not swallowed");
+        Assert.Throws<IOException>(() => run.Fit(), "the failure is reported, not swallowed");
 
         Assert.That(CheckpointSetup.Snapshot(folder).Keys, Is.EqualTo(new[] { "ep0-ba2.ckpt", "latest.ckpt" }), "no temporary file is left");
         Assert.That(new FileInfo(Path.Combine(folder, "latest.ckpt")).LinkTarget, Is.EqualTo("ep0-ba2.ckpt"));
@@ -286,7 +286,7 @@ public class CheckpointTests
         var before = CheckpointSetup.Snapshot(folder);
 
         var second = CheckpointSetup.Trainer(CheckpointSetup.Options(maxDuration: "2ba"), folder, saveInterval: "1ba");
-        var error = Assert.Throws<InvalidOperationException>(second.Fit);
+        var error = Assert.Throws<InvalidOperationException>(() => second.Fit());
         Assert.That(error!.Message, Does.Contain("Autoresume"));
         Assert.That(second.State.Timestamp.Batch, Is.EqualTo(0));
         Assert.That(CheckpointSetup.Snapshot(folder), Is.EqualTo(before));

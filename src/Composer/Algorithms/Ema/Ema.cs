@@ -77,11 +77,15 @@ public sealed class Ema : Algorithm, IStateful, IDisposable
             Update(state);
     }
 
-    /// <summary>Puts the averaged weights into the model for evaluation, keeping the training weights aside.</summary>
+    /// <summary>
+    /// Puts the averaged weights into the model for evaluation, keeping the training weights aside; they come back
+    /// at <see cref="Event.EvalEnd"/>, or when the evaluation ends through an exception.
+    /// </summary>
     [OnEvent(Event.EvalStart)]
     public void SwapInAverage(State state)
     {
         if (_average is null || _training is null || _averageInModel) return;
+        state.Evaluation?.OnExit(() => SwapOutAverage(state));
         using var noGrad = no_grad();
         foreach ((string name, Tensor weight) in Functional.NamedWeights(state.Model))
         {

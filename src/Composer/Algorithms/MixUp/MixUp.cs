@@ -59,7 +59,7 @@ public sealed class MixUp : Algorithm
 
     /// <summary>Mixes the loss against the permuted targets into the loss, when the loss is interpolated.</summary>
     [OnEvent(Event.BeforeBackward)]
-    [Rewrites(Rewrite.InterpolatedLoss)]
+    [Rewrites(Rewrite.InterpolatedLoss, When = "interpolateLoss")]
     public void MixLoss(State state)
     {
         if (!InterpolateLoss || _permutedTarget is null) return;
