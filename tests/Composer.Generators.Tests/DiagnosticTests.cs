@@ -218,9 +218,23 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void InvalidTrainerGetsNoGeneratedCode()
+    public void ANonPartialTrainerGivesOnlyErrorsThatNameTheFix()
     {
-        var (generated, _) = GeneratorHarness.Generate(Usings + "[Trainer] public class MyTrainer { }");
-        Assert.That(generated, Is.Empty, "no partial part, so no second error on top of CMP0005");
+        // Used as a new user would: constructed and fitted. Without generated members this also gave CS1729 and CS1061.
+        string source = Usings + """
+            using Composer.Algorithms;
+            [Trainer(typeof(Ema))] public class MyTrainer { }
+            /// <summary>Uses the trainer.</summary>
+            public static class Use
+            {
+                /// <summary>Trains.</summary>
+                public static void Run(TrainerOptions o) => new MyTrainer(new Ema("1ba"), o).Fit();
+            }
+            """;
+        var (_, output) = GeneratorHarness.Generate(source);
+        var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.That(errors.Select(e => e.Id), Is.EqualTo(new[] { "CS0260" }), string.Join("\n", errors));
+        Assert.That(errors[0].GetMessage(), Does.Contain("Missing partial modifier on declaration of type 'MyTrainer'"));
+        Assert.That(GeneratorHarness.Analyze(source).Select(d => d.Id), Is.EqualTo(new[] { "CMP0005" }));
     }
 }

@@ -142,8 +142,7 @@ internal static class TrainerEmitter
 
     private static void WriteFit(SourceWriter w, EventWriter events)
     {
-        w.Line("/// <summary>Trains until the max duration, evaluating at the eval interval.</summary>");
-        w.Line("/// <returns>Where training stopped, the last batch's loss and the last evaluation's metrics.</returns>");
+        w.Line("/// <inheritdoc/>");
         w.Open("public override global::Composer.FitResult Fit()");
         events.Locals(true, Event.FitStart, Event.IterationStart, Event.EpochStart, Event.BeforeDataloader, Event.AfterDataloader,
             Event.BatchStart, Event.BeforeTrainBatch, Event.BeforeForward, Event.AfterForward, Event.BeforeLoss, Event.AfterLoss,
@@ -222,7 +221,7 @@ internal static class TrainerEmitter
 
     private static void WriteEval(SourceWriter w, EventWriter events)
     {
-        w.Line("/// <summary>Runs every evaluator once, outside training.</summary>");
+        w.Line("/// <inheritdoc/>");
         w.Open("public override void Eval()");
         events.Locals(false, Event.EvalStandaloneStart, Event.EvalStandaloneEnd);
         w.Line("RequireEvaluators();");
@@ -236,12 +235,7 @@ internal static class TrainerEmitter
     private static void WritePredict(SourceWriter w, EventWriter events)
     {
         const string Tensors = "global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>";
-        w.Line("/// <summary>");
-        w.Line("/// Runs the model on every batch of <paramref name=\"dataloader\"/> without gradients, raising the Predict events.");
-        w.Line("/// </summary>");
-        w.Line("/// <param name=\"dataloader\">The batches to predict.</param>");
-        w.Line("/// <param name=\"returnOutputs\">Whether to collect the outputs (on the CPU, owned by the caller).</param>");
-        w.Line("/// <returns>The outputs of each batch, or an empty list when <paramref name=\"returnOutputs\"/> is false.</returns>");
+        w.Line("/// <inheritdoc/>");
         w.Line($"public override {Tensors} Predict(");
         w.Line("    global::Composer.Data.DataLoader dataloader,");
         w.Line("    bool returnOutputs = true)");

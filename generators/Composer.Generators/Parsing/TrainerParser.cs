@@ -28,11 +28,10 @@ internal static class TrainerParser
         Location location = trainer.Locations.FirstOrDefault() ?? Location.None;
         string trainerName = trainer.Name;
 
+        // Still generated: the members user code calls then exist, so the only other error is the compiler's own
+        // CS0260 on the same declaration, naming the same fix, instead of CS1729/CS1061 wherever the trainer is used.
         if (!IsPartial(trainer, cancellationToken))
-        {
             report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.TrainerNotPartial, location, trainerName));
-            return null;
-        }
         if (trainer.ContainingType is not null || trainer.IsGenericType)
         {
             report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.TrainerNestedOrGeneric, location, trainerName));

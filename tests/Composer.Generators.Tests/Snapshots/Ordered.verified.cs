@@ -56,8 +56,7 @@ partial class OrderedTrainer : global::Composer.Trainer
         SeedAll();
     }
 
-    /// <summary>Trains until the max duration, evaluating at the eval interval.</summary>
-    /// <returns>Where training stopped, the last batch's loss and the last evaluation's metrics.</returns>
+    /// <inheritdoc/>
     public override global::Composer.FitResult Fit()
     {
         var state = State;
@@ -125,7 +124,7 @@ partial class OrderedTrainer : global::Composer.Trainer
         return Result();
     }
 
-    /// <summary>Runs every evaluator once, outside training.</summary>
+    /// <inheritdoc/>
     public override void Eval()
     {
         RequireEvaluators();
@@ -133,12 +132,7 @@ partial class OrderedTrainer : global::Composer.Trainer
             RunEvaluator(evaluator);
     }
 
-    /// <summary>
-    /// Runs the model on every batch of <paramref name="dataloader"/> without gradients, raising the Predict events.
-    /// </summary>
-    /// <param name="dataloader">The batches to predict.</param>
-    /// <param name="returnOutputs">Whether to collect the outputs (on the CPU, owned by the caller).</param>
-    /// <returns>The outputs of each batch, or an empty list when <paramref name="returnOutputs"/> is false.</returns>
+    /// <inheritdoc/>
     public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> Predict(
         global::Composer.Data.DataLoader dataloader,
         bool returnOutputs = true)
