@@ -5,7 +5,7 @@ namespace MnistSample;
 /// <summary>The sample's command line.</summary>
 internal sealed record Options
 {
-    public IReadOnlyList<string> Recipes { get; init; } = ["baseline"];
+    public IReadOnlyList<string> Recipes { get; init; } = ["baseline", "composed"];
     public IReadOnlyList<int> Seeds { get; init; } = [1];
     public double Target { get; init; } = 0.97;
     public int MaxEpochs { get; init; } = 30;
@@ -19,7 +19,7 @@ internal sealed record Options
 
     public static string Usage(IEnumerable<string> recipes) => $"""
         usage: dotnet run -c Release --project samples/Mnist -- [flags]
-          --recipe a,b,...     recipes to run, in order ({string.Join(", ", recipes)}); default baseline
+          --recipe a,b,...     recipes to run, in order ({string.Join(", ", recipes)}); default baseline,composed
           --seeds 1,2,3        seeds; every recipe runs once per seed; default 1
           --target 0.97        test accuracy that stops a run; default 0.97
           --max-epochs 30      give up after this many epochs; default 30

@@ -95,11 +95,11 @@ Run Train(string recipe, int seed)
     };
     Trainer trainer = recipes[recipe](stopper, new EvalPrinter(options.Verbose), trainerOptions);
     var clock = Stopwatch.StartNew();
-    trainer.Fit();
+    FitResult result = trainer.Fit();
     clock.Stop();
-    double accuracy = trainer.State.EvalMetrics["test"]["Accuracy"].Compute();
+    double accuracy = result.Metric("test", "Accuracy");
     model.Dispose();
-    return new Run(recipe, seed, clock.Elapsed.TotalSeconds, trainer.State.Timestamp.Batch, accuracy, stopper.ReachedAt is not null);
+    return new Run(recipe, seed, clock.Elapsed.TotalSeconds, result.Timestamp.Batch, accuracy, stopper.ReachedAt is not null);
 }
 
 static double Median(IEnumerable<double> values)

@@ -24,11 +24,34 @@ internal static class GeneratorHarness
             .ToImmutableArray();
     });
 
-    public static CSharpCompilation Compile(params string[] sources) => CSharpCompilation.Create(
+    public static CSharpCompilation Compile(params string[] sources) => Compile(OutputKind.DynamicallyLinkedLibrary, sources);
+
+    public static CSharpCompilation Compile(OutputKind kind, params string[] sources) => CSharpCompilation.Create(
         "TestAssembly",
         sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
         References.Value,
-        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
+
+    /// <summary>Compiles with the generator and the analyzer; returns every error and warning, generated files included.</summary>
+    public static IReadOnlyList<Diagnostic> CompileWithGenerator(OutputKind kind, string source)
+    {
+        // The global usings a `dotnet new console` project gets from ImplicitUsings.
+        const string implicitUsings = """
+            global using global::System;
+            global using global::System.Collections.Generic;
+            global using global::System.IO;
+            global using global::System.Linq;
+            global using global::System.Net.Http;
+            global using global::System.Threading;
+            global using global::System.Threading.Tasks;
+            """;
+        CSharpCompilation input = Compile(kind, source, implicitUsings);
+        CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        return output.GetDiagnostics()
+            .Concat(output.WithAnalyzers([new TrainerAnalyzer()]).GetAnalyzerDiagnosticsAsync().Result)
+            .Where(d => d.Severity == DiagnosticSeverity.Error || (d.Severity == DiagnosticSeverity.Warning && d.Id != "CS1591"))
+            .ToList();
+    }
 
     public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
         [new TrainerGenerator().AsSourceGenerator()],

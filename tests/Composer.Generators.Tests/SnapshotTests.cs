@@ -70,7 +70,7 @@ public class SnapshotTests
     }
 
     // Not [CallerFilePath]: CI builds map source paths to /_/ for determinism.
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Composer.Generators.sln")))
