@@ -1,5 +1,6 @@
 using Composer.Algorithms;
 using Composer.Callbacks;
+using Composer.Checkpoints;
 using Composer.Core;
 
 namespace Composer.Tests.Checkpoints;
@@ -8,25 +9,8 @@ namespace Composer.Tests.Checkpoints;
 /// A run folder is data: copying it to branch an experiment, moving it to another disk, or loading one of its
 /// checkpoints into another run must never delete a file outside the folder the saver writes to now.
 /// </summary>
-public class CheckpointFolderTests
+public class CheckpointFolderTests : FolderTests
 {
-    private readonly List<string> _folders = [];
-
-    [TearDown]
-    public void RemoveFolders()
-    {
-        foreach (string folder in _folders)
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        _folders.Clear();
-    }
-
-    private string Folder()
-    {
-        string folder = CheckpointSetup.NewFolder();
-        _folders.Add(folder);
-        return folder;
-    }
-
     // Saves every 2 batches keeping 3: stopping after batch 10 leaves ba6, ba8, ba10 and the link.
     private string StoppedRun(int keep = 3)
     {

@@ -8,25 +8,8 @@ using static TorchSharp.torch;
 
 namespace Composer.Tests.Checkpoints;
 
-public class CheckpointTests
+public class CheckpointTests : FolderTests
 {
-    private readonly List<string> _folders = [];
-
-    [TearDown]
-    public void RemoveFolders()
-    {
-        foreach (string folder in _folders)
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        _folders.Clear();
-    }
-
-    private string Folder()
-    {
-        string folder = CheckpointSetup.NewFolder();
-        _folders.Add(folder);
-        return folder;
-    }
-
     private static int[][] Weights(ResumableTrainer trainer) =>
         trainer.State.Model.parameters().Select(p => Bits(p.detach().clone())).ToArray();
 

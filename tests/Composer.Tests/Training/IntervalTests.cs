@@ -21,7 +21,7 @@ public partial class EvalCountingTrainer;
 /// interval over an epoch run is due when batch % ceil(maxEpochs · interval · batchesPerEpoch) == 0, and the end of
 /// training adds nothing when the interval just ran at the same batch.
 /// </summary>
-public class IntervalTests
+public class IntervalTests : FolderTests
 {
     private static List<long> EvaluatedAt(string maxDuration, string interval)
     {
@@ -45,17 +45,10 @@ public class IntervalTests
     [Test]
     public void ACheckpointDurIntervalSharesTheRule()
     {
-        string folder = CheckpointSetup.NewFolder();
-        try
-        {
-            // 5 batches an epoch, 2 epochs: ceil(2 · 0.5 · 5) = 5, so batches 5 and 10, and nothing more at the end.
-            CheckpointSetup.Trainer(CheckpointSetup.Options(maxDuration: "2ep"), folder, saveInterval: "0.5dur").Fit();
-            Assert.That(CheckpointSetup.Snapshot(folder).Keys, Is.EqualTo(new[] { "ep0-ba5.ckpt", "ep1-ba10.ckpt", "latest.ckpt" }));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        string folder = Folder();
+        // 5 batches an epoch, 2 epochs: ceil(2 · 0.5 · 5) = 5, so batches 5 and 10, and nothing more at the end.
+        CheckpointSetup.Trainer(CheckpointSetup.Options(maxDuration: "2ep"), folder, saveInterval: "0.5dur").Fit();
+        Assert.That(CheckpointSetup.Snapshot(folder).Keys, Is.EqualTo(new[] { "ep0-ba5.ckpt", "ep1-ba10.ckpt", "latest.ckpt" }));
     }
 
     [Test]

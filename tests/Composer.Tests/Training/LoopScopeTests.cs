@@ -35,7 +35,7 @@ public sealed class FitStartDraw : Callback
 [Trainer(typeof(MixUp), typeof(Ema), typeof(Composer.Callbacks.CheckpointSaver), typeof(Interruption), typeof(FitStartDraw))]
 public partial class FitStartDrawingTrainer;
 
-public class LoopScopeTests
+public class LoopScopeTests : FolderTests
 {
     [Test]
     public void AnExceptionDuringEvaluationLeavesTheModelTrainingWithItsOwnWeights()
@@ -60,27 +60,19 @@ public class LoopScopeTests
     [TestCase(7)]
     public void AResumedRunRestoresItsRandomStateAfterFitStart(int stopAfter)
     {
-        string uninterrupted = CheckpointSetup.NewFolder(), folder = CheckpointSetup.NewFolder();
-        try
-        {
-            FitStartDrawingTrainer Trainer(TrainerOptions options, string at, Interruption interruption) =>
-                new(new MixUp(alpha: 1.0), new Ema("3ba"), new Composer.Callbacks.CheckpointSaver(at), interruption, new FitStartDraw(), options);
+        string uninterrupted = Folder(), folder = Folder();
+        FitStartDrawingTrainer Trainer(TrainerOptions options, string at, Interruption interruption) =>
+            new(new MixUp(alpha: 1.0), new Ema("3ba"), new Composer.Callbacks.CheckpointSaver(at), interruption, new FitStartDraw(), options);
 
-            var whole = Trainer(CheckpointSetup.Options(), uninterrupted, new Interruption());
-            whole.Fit();
-            Trainer(CheckpointSetup.Options(), folder, new Interruption(stopAfterBatch: stopAfter)).Fit();
-            var resumed = Trainer(CheckpointSetup.Options(seed: 99, autoresume: true), folder, new Interruption());
-            resumed.Fit();
+        var whole = Trainer(CheckpointSetup.Options(), uninterrupted, new Interruption());
+        whole.Fit();
+        Trainer(CheckpointSetup.Options(), folder, new Interruption(stopAfterBatch: stopAfter)).Fit();
+        var resumed = Trainer(CheckpointSetup.Options(seed: 99, autoresume: true), folder, new Interruption());
+        resumed.Fit();
 
-            // Restored before FitStart, the draw there would shift every later dropout mask and MixUp permutation.
-            Assert.That(resumed.State.Model.parameters().Select(p => Bits(p.detach().clone())),
-                Is.EqualTo(whole.State.Model.parameters().Select(p => Bits(p.detach().clone()))));
-        }
-        finally
-        {
-            Directory.Delete(uninterrupted, recursive: true);
-            Directory.Delete(folder, recursive: true);
-        }
+        // Restored before FitStart, the draw there would shift every later dropout mask and MixUp permutation.
+        Assert.That(resumed.State.Model.parameters().Select(p => Bits(p.detach().clone())),
+            Is.EqualTo(whole.State.Model.parameters().Select(p => Bits(p.detach().clone()))));
     }
 
     [Test]

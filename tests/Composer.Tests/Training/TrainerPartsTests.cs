@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Composer.Tests.Training;
 
 /// <summary>The parts the generated loop is written with, each on its own.</summary>
-public class TrainerPartsTests
+public class TrainerPartsTests : Checkpoints.FolderTests
 {
     [TestCase(null, new long[] { 6 })]
     [TestCase(6, new long[] { 6 })]
@@ -148,30 +148,23 @@ public class TrainerPartsTests
     [Test]
     public void AutoresumeAsksAnyIAutoresumeSource()
     {
-        string folder = Checkpoints.CheckpointSetup.NewFolder();
-        try
-        {
-            var first = new CustomSourceTrainer(new FixedCheckpoint(null), new EventRecorder(), TestSetup.Options("2ba"));
-            first.Fit();
-            string path = Path.Combine(folder, "at2.ckpt");
-            Checkpoint.Save(first.State, path);
+        string folder = Folder();
+        var first = new CustomSourceTrainer(new FixedCheckpoint(null), new EventRecorder(), TestSetup.Options("2ba"));
+        first.Fit();
+        string path = Path.Combine(folder, "at2.ckpt");
+        Checkpoint.Save(first.State, path);
 
-            var off = new FixedCheckpoint(path);
-            var fresh = new CustomSourceTrainer(off, new EventRecorder(), TestSetup.Options("1ep"));
-            Assert.That((fresh.State.Timestamp.Batch, off.Asked), Is.EqualTo((0L, 0)), "Autoresume off: nothing is asked or loaded");
-            var options = TestSetup.Options("1ep");
-            var source = new FixedCheckpoint(path);
-            var autoresumed = new CustomSourceTrainer(source, new EventRecorder(), new TrainerOptions
-            {
-                Model = options.Model, TrainDataloader = options.TrainDataloader, MaxDuration = options.MaxDuration,
-                Optimizer = options.Optimizer, Autoresume = true,
-            });
-            Assert.That((autoresumed.State.Timestamp.Batch, source.Asked), Is.EqualTo((2L, 1)));
-        }
-        finally
+        var off = new FixedCheckpoint(path);
+        var fresh = new CustomSourceTrainer(off, new EventRecorder(), TestSetup.Options("1ep"));
+        Assert.That((fresh.State.Timestamp.Batch, off.Asked), Is.EqualTo((0L, 0)), "Autoresume off: nothing is asked or loaded");
+        var options = TestSetup.Options("1ep");
+        var source = new FixedCheckpoint(path);
+        var autoresumed = new CustomSourceTrainer(source, new EventRecorder(), new TrainerOptions
         {
-            Directory.Delete(folder, recursive: true);
-        }
+            Model = options.Model, TrainDataloader = options.TrainDataloader, MaxDuration = options.MaxDuration,
+            Optimizer = options.Optimizer, Autoresume = true,
+        });
+        Assert.That((autoresumed.State.Timestamp.Batch, source.Asked), Is.EqualTo((2L, 1)));
     }
 }
 
