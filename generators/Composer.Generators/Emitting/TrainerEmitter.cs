@@ -149,6 +149,8 @@ internal static class TrainerEmitter
             Event.BeforeBackward, Event.AfterBackward, Event.AfterTrainBatch, Event.BatchEnd, Event.BatchCheckpoint,
             Event.EpochEnd, Event.EpochCheckpoint, Event.FitEnd);
         w.Line("StartTraining();");
+        w.Line("// Under mpirun every rank starts from rank 0's weights; alone this and the other Parallel steps do nothing.");
+        w.Line("Parallel.BroadcastWeights();");
         events.Raise(Event.FitStart);
         w.Line("RestoreResumedRandomState();");
         w.Open("while (state.Timestamp < state.MaxDuration)");
@@ -185,8 +187,12 @@ internal static class TrainerEmitter
         w.Close();
         w.Line("state.Batch = Microbatches.WholeBatch;");
         w.Line("state.Loss = Microbatches.Loss;");
+        w.Line("// The gradients become their mean over the ranks, once per batch, in buckets.");
+        w.Line("Parallel.ReduceGradients();");
         events.Raise(Event.AfterTrainBatch);
         w.Line("state.Optimizer.step();");
+        w.Line("// With ShardOptimizerState each rank stepped its own parameters: gather the others'.");
+        w.Line("Parallel.GatherWeights();");
         w.Line("LearningRates.StepAfterBatch();");
         w.Line("LogLoss();");
         w.Line("AdvanceBatch();");

@@ -126,7 +126,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     {
         string folder = FolderFor(state);
         KeepOnlyFilesIn(folder);
-        if (_overwrite || state.Timestamp.Batch > 0) return;
+        if (_overwrite || state.Timestamp.Batch > 0 || state.Rank != 0) return;
         if (Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(f => !AtomicFile.IsTemporary(f)))
             throw new InvalidOperationException(
                 $"The checkpoint folder \"{folder}\" already holds files of an earlier run. Set Autoresume = true in the TrainerOptions to continue it, choose another folder, or pass overwrite: true.");
@@ -152,10 +152,18 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     {
         ArgumentNullException.ThrowIfNull(state);
         string folder = FolderFor(state);
-        Directory.CreateDirectory(folder);
-        KeepOnlyFilesIn(folder);
         string name = Fill(Filename, state);
         string path = Path.Combine(folder, name);
+        // Every rank takes part (the random states are gathered); rank 0 alone writes, as in Composer's DDP.
+        Checkpoint.RankStates? rankStates = WeightsOnly ? null : Checkpoint.GatherRankStates(state, state.ShardsOptimizerState);
+        if (state.Rank != 0)
+        {
+            _lastSavedBatch = state.Timestamp.Batch;
+            _schedule?.Ran(state);
+            return path;
+        }
+        Directory.CreateDirectory(folder);
+        KeepOnlyFilesIn(folder);
         // The list is settled before writing, so the checkpoint's own copy of this callback's state names
         // exactly the files that stay; nothing is deleted until the new checkpoint is safely on disk.
         List<string> before = [.. _saved];
@@ -166,7 +174,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         _saved.RemoveRange(0, drop);
         try
         {
-            Checkpoint.Save(state, path, WeightsOnly);
+            Checkpoint.Save(state, path, WeightsOnly, rankStates);
         }
         catch
         {

@@ -32,9 +32,14 @@ public static class Checkpoint
     /// Writes the training state to <paramref name="stream"/>: the model, and unless <paramref name="weightsOnly"/>,
     /// the optimizer, timestamp, seeds, RNG state and every <see cref="IStateful"/> member.
     /// </summary>
-    public static void Write(State state, Stream stream, bool weightsOnly = false)
+    /// <param name="state">The training state.</param>
+    /// <param name="stream">Where to write.</param>
+    /// <param name="weightsOnly">Write the model only.</param>
+    /// <param name="rankStates">Every rank's part, from <see cref="GatherRankStates"/>; this process's when null.</param>
+    public static void Write(State state, Stream stream, bool weightsOnly = false, RankStates? rankStates = null)
     {
         ArgumentNullException.ThrowIfNull(state);
+        rankStates ??= weightsOnly ? null : new RankStates([CurrentRandomState()], null);
         var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal)
         {
             [ModelEntry] = Bytes(writer => state.Model.save(writer)),
@@ -53,12 +58,14 @@ public static class Checkpoint
             if (state.Optimizer is not OptimizerHelper optimizer)
                 throw new NotSupportedException(
                     $"The optimizer {state.Optimizer.GetType().Name} cannot save its state; use one of TorchSharp's optimizers in torch.optim, or a weights-only checkpoint.");
-            entries[OptimizerEntry] = Bytes(optimizer.save_state_dict);
-            entries[RngEntry] = Bytes(writer =>
-            {
-                using Tensor rng = torch.get_rng_state();
-                rng.Save(writer);
-            });
+            // A sharded optimizer's state is each rank's own: optimizer.bin is rank 0's, optimizer-rank{r}.bin rank r's.
+            IReadOnlyList<byte[]> optimizers = rankStates!.Optimizer ?? [Bytes(optimizer.save_state_dict)];
+            for (int rank = 0; rank < optimizers.Count; rank++)
+                entries[OptimizerEntryOf(rank)] = optimizers[rank];
+            // Rank 0's is rng.bin, as in a single process; rank r's is rng-rank{r}.bin.
+            for (int rank = 0; rank < rankStates.Random.Count; rank++)
+                entries[RngEntryOf(rank)] = rankStates.Random[rank];
+            manifest.WorldSize = rankStates.Random.Count;
             manifest.Timestamp = state.Timestamp;
             manifest.Seed = state.Seed;
             manifest.DataloaderSeed = state.TrainDataloader.Seed;
@@ -89,8 +96,60 @@ public static class Checkpoint
     }
 
     /// <summary>Writes a checkpoint of <paramref name="state"/> to <paramref name="path"/> atomically.</summary>
-    public static void Save(State state, string path, bool weightsOnly = false) =>
-        AtomicFile.Write(path, stream => Write(state, stream, weightsOnly));
+    public static void Save(State state, string path, bool weightsOnly = false, RankStates? rankStates = null) =>
+        AtomicFile.Write(path, stream => Write(state, stream, weightsOnly, rankStates));
+
+    /// <summary>
+    /// What every rank must contribute to a checkpoint, in rank order (a collective: every rank calls it): its torch
+    /// random state, so a resumed run of as many processes continues each rank's own random sequence, and with a
+    /// sharded optimizer its optimizer state, which differs per rank.
+    /// </summary>
+    public static RankStates GatherRankStates(State state, bool shardedOptimizer)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Distributed.ICommunicator communicator = state.Communicator;
+        byte[] random = CurrentRandomState();
+        byte[]? optimizer = shardedOptimizer && communicator.WorldSize > 1 ? OptimizerState(state) : null;
+        return new RankStates(Gather(communicator, random), optimizer is null ? null : Gather(communicator, optimizer));
+    }
+
+    /// <summary>Every rank's part of a checkpoint, in rank order.</summary>
+    /// <param name="Random">Each rank's torch random state.</param>
+    /// <param name="Optimizer">Each rank's optimizer state, when each rank's optimizer steps its own parameters.</param>
+    public sealed record RankStates(IReadOnlyList<byte[]> Random, IReadOnlyList<byte[]>? Optimizer);
+
+    // Every rank's bytes, of any length: padded to the longest behind an 8-byte length, all-gathered, unpadded.
+    private static byte[][] Gather(Distributed.ICommunicator communicator, byte[] mine)
+    {
+        if (communicator.WorldSize == 1) return [mine];
+        using var longest = torch.tensor(new long[] { mine.Length });
+        communicator.AllReduce(longest, Distributed.ReduceOperation.Max);
+        int width = (int)longest.item<long>() + sizeof(long);
+        byte[] padded = new byte[width];
+        BitConverter.TryWriteBytes(padded, (long)mine.Length);
+        mine.CopyTo(padded, sizeof(long));
+        using var local = torch.tensor(padded);
+        using var all = torch.zeros(width * communicator.WorldSize, ScalarType.Byte);
+        communicator.AllGather(local, all);
+        byte[] gathered = all.data<byte>().ToArray();
+        return Enumerable.Range(0, communicator.WorldSize)
+            .Select(r => gathered.AsSpan(r * width + sizeof(long), (int)BitConverter.ToInt64(gathered, r * width)).ToArray())
+            .ToArray();
+    }
+
+    internal static string OptimizerEntryOf(int rank) => rank == 0 ? OptimizerEntry : $"optimizer-rank{rank}.bin";
+
+    private static byte[] OptimizerState(State state) => state.Optimizer is OptimizerHelper optimizer
+        ? Bytes(optimizer.save_state_dict)
+        : throw new NotSupportedException($"The optimizer {state.Optimizer.GetType().Name} cannot save its state; use one of TorchSharp's optimizers in torch.optim.");
+
+    internal static string RngEntryOf(int rank) => rank == 0 ? RngEntry : $"rng-rank{rank}.bin";
+
+    private static byte[] CurrentRandomState() => Bytes(writer =>
+    {
+        using Tensor rng = torch.get_rng_state();
+        rng.Save(writer);
+    });
 
     /// <summary>
     /// Reads and checks the whole checkpoint at <paramref name="path"/> without changing anything.
@@ -217,6 +276,7 @@ public static class Checkpoint
         public int? Seed { get; set; }
         public long? DataloaderSeed { get; set; }
         public List<MemberState>? Members { get; set; }
+        public int? WorldSize { get; set; }
         public Dictionary<string, EntryCheck>? Entries { get; set; }
     }
 

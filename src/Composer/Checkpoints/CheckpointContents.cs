@@ -56,13 +56,15 @@ public sealed class CheckpointContents
         }
     }
 
-    internal void LoadOptimizer(optim.Optimizer optimizer)
+    internal void LoadOptimizer(optim.Optimizer optimizer, int rank = 0)
     {
+        // A sharded run's ranks each saved their own optimizer; otherwise every rank loads rank 0's (they are equal).
+        string entry = _entries.ContainsKey(Checkpoint.OptimizerEntryOf(rank)) ? Checkpoint.OptimizerEntryOf(rank) : "optimizer.bin";
         if (optimizer is not OptimizerHelper helper)
             throw new CheckpointException(Path, $"the optimizer {optimizer.GetType().Name} cannot load a saved state; use one of TorchSharp's optimizers, or LoadWeightsOnly.");
         try
         {
-            using var reader = Reader("optimizer.bin");
+            using var reader = Reader(entry);
             helper.load_state_dict(reader);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or InvalidCastException)
@@ -71,9 +73,12 @@ public sealed class CheckpointContents
         }
     }
 
-    internal Tensor RngState()
+    /// <summary>How many processes trained the run that saved it (1 for a single process).</summary>
+    public int WorldSize => _manifest.WorldSize ?? 1;
+
+    internal Tensor RngState(int rank)
     {
-        using var reader = Reader("rng.bin");
+        using var reader = Reader(Checkpoint.RngEntryOf(rank));
         return TensorExtensionMethods.Load(reader).DetachFromDisposeScope();
     }
 

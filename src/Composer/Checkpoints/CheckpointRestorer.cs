@@ -37,6 +37,9 @@ public static class CheckpointRestorer
             }
         }
 
+        if (!weightsOnly && checkpoint.WorldSize != state.Communicator.WorldSize)
+            throw new CheckpointException(path,
+                $"it was saved by {checkpoint.WorldSize} process(es) and this run has {state.Communicator.WorldSize}; each rank's random state and data shard depend on that. Resume with 'mpirun -np {checkpoint.WorldSize}', or set LoadWeightsOnly to start a new run from its weights.");
         checkpoint.LoadModel(state.Model, strictModelWeights);
         if (weightsOnly) return null;
         Timestamp timestamp = checkpoint.Timestamp!.Value;
@@ -45,10 +48,10 @@ public static class CheckpointRestorer
         // Members first: one that changes the optimizer's parameters (LayerFreezing) must do so before its state loads.
         foreach ((IStateful member, StateDict saved) in memberStates)
             member.LoadState(saved);
-        checkpoint.LoadOptimizer(state.Optimizer);
+        checkpoint.LoadOptimizer(state.Optimizer, state.Rank);
         state.RestoreTimestamp(timestamp);
         state.Seed = checkpoint.Seed ?? state.Seed;
         if (checkpoint.DataloaderSeed is { } dataSeed) state.TrainDataloader.RestoreSeed(dataSeed);
-        return checkpoint.RngState();
+        return checkpoint.RngState(state.Rank);
     }
 }

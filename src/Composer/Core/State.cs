@@ -28,8 +28,10 @@ public sealed class State
         Time maxDuration,
         Device device,
         int seed,
-        string runName)
+        string runName,
+        Distributed.ICommunicator communicator)
     {
+        Communicator = communicator;
         Model = model;
         Optimizer = optimizer;
         Schedulers = schedulers;
@@ -148,6 +150,15 @@ public sealed class State
 
     /// <summary>The name of this run.</summary>
     public string RunName { get; }
+
+    /// <summary>The processes training together (one, unless launched by <c>mpirun</c>).</summary>
+    public Distributed.ICommunicator Communicator { get; }
+
+    /// <summary>This process's rank, 0 when training alone; members that write files do so on rank 0.</summary>
+    public int Rank => Communicator.Rank;
+
+    /// <summary>True when each rank's optimizer holds only the parameters that rank owns (<see cref="TrainerOptions.ShardOptimizerState"/>).</summary>
+    public bool ShardsOptimizerState { get; internal set; }
 
     /// <summary>The training metrics by name; updated only when <see cref="TrainerOptions.ComputeTrainingMetrics"/> is set.</summary>
     public IReadOnlyDictionary<string, Metric> TrainMetrics { get; internal set; } = new Dictionary<string, Metric>();

@@ -70,8 +70,38 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// <summary>The epoch whose order the next enumeration uses.</summary>
     public long Epoch { get; private set; }
 
-    /// <summary>The number of batches per epoch.</summary>
-    public long Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+    /// <summary>This process's rank when the data is split over ranks; 0 otherwise.</summary>
+    public int Rank { get; private set; }
+
+    /// <summary>How many ranks the data is split over; 1 when it is not.</summary>
+    public int WorldSize { get; private set; } = 1;
+
+    /// <summary>Whether the ranks' shards are padded to equal length (training) rather than left uneven (evaluation).</summary>
+    public bool PadsShards { get; private set; }
+
+    /// <summary>
+    /// Splits every epoch's order over <paramref name="worldSize"/> ranks as PyTorch's <c>DistributedSampler</c> does:
+    /// the same seed and epoch give every rank the same order, and rank r takes positions r, r + W, r + 2W, ...
+    /// With <paramref name="padToEqual"/> the order is first extended from its start to a multiple of W, so every rank
+    /// has the same number of batches (needed where ranks synchronise per batch); otherwise shards differ by at most
+    /// one sample and each sample is seen once (exact evaluation metrics).
+    /// </summary>
+    public void Shard(int rank, int worldSize, bool padToEqual)
+    {
+        if (worldSize < 1 || rank < 0 || rank >= worldSize)
+            throw new ArgumentOutOfRangeException(nameof(rank), $"Rank {rank} of {worldSize} is not a rank.");
+        Rank = rank;
+        WorldSize = worldSize;
+        PadsShards = padToEqual;
+    }
+
+    /// <summary>The samples this rank visits per epoch.</summary>
+    public long ShardLength => WorldSize == 1 ? Dataset.Count
+        : PadsShards ? (Dataset.Count + WorldSize - 1) / WorldSize
+        : (Dataset.Count - Rank + WorldSize - 1) / WorldSize;
+
+    /// <summary>The number of batches per epoch (on this rank).</summary>
+    public long Count => DropLast ? ShardLength / BatchSize : (ShardLength + BatchSize - 1) / BatchSize;
 
     /// <summary>Chooses the epoch whose shuffle order the next enumeration uses.</summary>
     public void SetEpoch(long epoch) => Epoch = epoch;
@@ -88,19 +118,37 @@ public sealed class DataLoader : IEnumerable<Batch>
     {
         private readonly DataLoader _loader;
         private readonly Tensor? _order;
+        private readonly long _length;
         private long _next;
         private Batch? _current;
 
         public Enumerator(DataLoader loader, long skip)
         {
             _loader = loader;
-            _next = Math.Min(skip * loader.BatchSize, loader.Dataset.Count);
+            _length = loader.ShardLength;
+            _next = Math.Min(skip * loader.BatchSize, _length);
+            if (!loader.Shuffle && loader.WorldSize == 1) return;
+            // The order outlives any batch scope; the enumerator frees it.
+            using var scope = NewDisposeScope();
+            long count = loader.Dataset.Count;
+            Tensor order;
             if (loader.Shuffle)
             {
                 using var generator = new Generator((ulong)(loader.Seed + loader.Epoch));
-                // The order outlives any batch scope; the enumerator frees it.
-                _order = randperm(loader.Dataset.Count, generator: generator).DetachFromDisposeScope();
+                order = randperm(count, generator: generator);
             }
+            else
+            {
+                order = arange(count);
+            }
+            if (loader.WorldSize > 1)
+            {
+                long total = loader.PadsShards ? _length * loader.WorldSize : count;
+                // Padded from the order's start (wrapping if needed), then every W-th position from this rank's.
+                Tensor positions = arange(loader.Rank, total, loader.WorldSize).remainder(count);
+                order = order.index_select(0, positions);
+            }
+            _order = order.DetachFromDisposeScope();
         }
 
         public Batch Current => _current ?? throw new InvalidOperationException("Call MoveNext before reading Current.");
@@ -109,8 +157,7 @@ public sealed class DataLoader : IEnumerable<Batch>
 
         public bool MoveNext()
         {
-            long count = _loader.Dataset.Count;
-            long size = Math.Min(_loader.BatchSize, count - _next);
+            long size = Math.Min(_loader.BatchSize, _length - _next);
             if (size <= 0 || (_loader.DropLast && size < _loader.BatchSize))
             {
                 _current = null;

@@ -8,6 +8,12 @@ namespace Composer.Loggers;
 /// </summary>
 public abstract class LoggerDestination : Callback
 {
+    /// <summary>
+    /// Whether only rank 0 receives values when several processes train (true by default, as Composer's loggers
+    /// log from rank zero): the other ranks' copies would write the same numbers again.
+    /// </summary>
+    public virtual bool RankZeroOnly => true;
+
     /// <summary>Receives metrics logged at <paramref name="timestamp"/>.</summary>
     public virtual void LogMetrics(Timestamp timestamp, IReadOnlyDictionary<string, double> metrics)
     {

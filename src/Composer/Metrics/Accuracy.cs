@@ -31,6 +31,20 @@ public sealed class Accuracy : Metric
     /// <inheritdoc/>
     public override double Compute() => _total == 0 || _correct is null ? 0.0 : _correct.item<long>() / (double)_total;
 
+    /// <summary>Sums the correct and total counts over all ranks.</summary>
+    public override void Synchronize(Distributed.ICommunicator communicator)
+    {
+        ArgumentNullException.ThrowIfNull(communicator);
+        if (communicator.WorldSize == 1) return;
+        using var counts = tensor(new[] { _correct?.cpu().item<long>() ?? 0, _total });
+        communicator.AllReduce(counts);
+        long[] summed = counts.data<long>().ToArray();
+        using var scope = NewDisposeScope();
+        if (_correct is null) _correct = zeros(1, int64).DetachFromDisposeScope();
+        _correct.fill_(summed[0]);
+        _total = summed[1];
+    }
+
     /// <inheritdoc/>
     public override void Reset()
     {

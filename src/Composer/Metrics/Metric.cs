@@ -20,6 +20,19 @@ public abstract class Metric : IDisposable
     /// <summary>Forgets everything added.</summary>
     public abstract void Reset();
 
+    /// <summary>
+    /// Combines what every rank added, so that <see cref="Compute"/> gives the metric over all ranks' data (a
+    /// collective: every rank calls it). The default refuses, so that a metric without it is never silently one
+    /// rank's value; a metric made of sums (as <see cref="Accuracy"/> is) all-reduces them.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The metric cannot be combined over ranks.</exception>
+    public virtual void Synchronize(Distributed.ICommunicator communicator)
+    {
+        ArgumentNullException.ThrowIfNull(communicator);
+        if (communicator.WorldSize > 1)
+            throw new NotSupportedException($"The metric {Name} cannot combine its values over {communicator.WorldSize} ranks; override Metric.Synchronize.");
+    }
+
     /// <summary>Frees any tensors the metric holds.</summary>
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Composer.Checkpoints;
 using Composer.Core;
 using Composer.Data;
+using Composer.Distributed;
 using Composer.Loggers;
 using Composer.Metrics;
 using Composer.Optim;
@@ -52,11 +53,24 @@ public abstract class Trainer
             options.Model.to(device);
         }
 
-        int seed = options.Seed ?? Random.Shared.Next();
+        ICommunicator communicator = options.Communicator ?? Communicator.World;
+        // Every rank needs the same seed for the data order: rank 0's random choice is broadcast.
+        int seed = options.Seed ?? AgreedRandomSeed(communicator);
         options.TrainDataloader.UseSeedIfUnset(seed);
         IReadOnlyList<Evaluator> evaluators = options.Evaluators
             ?? (options.EvalDataloader is null ? [] : [new Evaluator("eval", options.EvalDataloader)]);
-        optim.Optimizer optimizer = options.Optimizer ?? optim.SGD(options.Model.parameters(), 0.1);
+        if (communicator.WorldSize > 1)
+        {
+            // Training shards are padded to equal length, so the ranks' per-batch collectives pair up; evaluation
+            // shards see each sample once, so the metrics reduced over ranks are exact.
+            options.TrainDataloader.Shard(communicator.Rank, communicator.WorldSize, padToEqual: true);
+            foreach (Evaluator evaluator in evaluators)
+                evaluator.Dataloader.Shard(communicator.Rank, communicator.WorldSize, padToEqual: false);
+        }
+        var parallel = new DataParallel(communicator, options.Model, options.ShardOptimizerState);
+        optim.Optimizer optimizer = options.Optimizer
+            ?? options.OptimizerFactory?.Invoke(parallel.OptimizedHere())
+            ?? optim.SGD(options.Model.parameters(), 0.1);
         State = new State(
             options.Model,
             optimizer,
@@ -68,17 +82,20 @@ public abstract class Trainer
             options.ScaledMaxDuration,
             device,
             seed,
-            options.RunName ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            options.RunName ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
+            communicator);
         foreach (Evaluator evaluator in evaluators)
             evaluator.Metrics ??= options.Model.CreateMetrics(isTrain: false);
         State.EvalMetrics = evaluators.ToDictionary(e => e.Label, e => e.Metrics!, StringComparer.Ordinal);
         State.TrainMetrics = options.Model.CreateMetrics(isTrain: true);
         State.SetMembers(members);
-        Logger = new Logger(State, members.OfType<LoggerDestination>().ToArray());
+        Logger = new Logger(State, members.OfType<LoggerDestination>().Where(d => communicator.Rank == 0 || !d.RankZeroOnly).ToArray());
 
         LearningRates = new LearningRateSchedule(optimizer, State.Schedulers, State.TorchSchedulers,
             options.StepSchedulersEveryBatch, options.ScaleScheduleRatio);
         Microbatches = new Microbatches(options.DeviceTrainMicrobatchSize);
+        Parallel = parallel;
+        State.ShardsOptimizerState = parallel.IsDistributed && parallel.ShardsOptimizerState;
         // Composer's create_interval_scheduler(eval_interval, checkpoint_events=False, final_events={FIT_END}).
         EvalSchedule = new IntervalScheduler(options.EvalInterval ?? Time.FromEpochs(1), Event.EpochEnd, Event.BatchEnd, Event.FitEnd);
         _evalPredicate = options.EvalPredicate;
@@ -134,6 +151,10 @@ public abstract class Trainer
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected Microbatches Microbatches { get; }
 
+    /// <summary>Broadcasts the weights and averages the gradients when several processes train.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected DataParallel Parallel { get; }
+
     /// <summary>When to evaluate during training (<see cref="TrainerOptions.EvalInterval"/>).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected IntervalScheduler EvalSchedule { get; }
@@ -146,9 +167,19 @@ public abstract class Trainer
 
     private sealed record CheckpointLoading(string? Path, bool WeightsOnly, bool StrictModelWeights, bool Autoresume);
 
-    /// <summary>Seeds the random state after the load events, as Composer does at the end of construction.</summary>
+    /// <summary>
+    /// Seeds the random state after the load events, as Composer does at the end of construction: with the seed plus
+    /// the rank, so each rank draws its own dropout masks and augmentations while the data order stays shared.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected void SeedAll() => Reproducibility.SeedAll(State.Seed);
+    protected void SeedAll() => Reproducibility.SeedAll(State.Seed + State.Rank);
+
+    private static int AgreedRandomSeed(ICommunicator communicator)
+    {
+        using Tensor seed = torch.tensor(new long[] { Random.Shared.Next() });
+        communicator.Broadcast(seed);
+        return (int)seed.item<long>();
+    }
 
     /// <summary>
     /// Between <see cref="Event.BeforeLoad"/> and <see cref="Event.AfterLoad"/>: loads the latest checkpoint of the
@@ -266,7 +297,8 @@ public abstract class Trainer
     protected void AdvanceBatch()
     {
         _batchClock.Stop();
-        State.AdvanceTo(State.Timestamp.ToNextBatch(_batchSamples, 0, _batchClock.Elapsed));
+        // Counted over all ranks, so durations, schedules and intervals in samples mean what they mean in one process.
+        State.AdvanceTo(State.Timestamp.ToNextBatch(Parallel.Sum(_batchSamples), 0, _batchClock.Elapsed));
     }
 
     /// <summary>Moves the timestamp to the next epoch.</summary>
@@ -318,7 +350,11 @@ public abstract class Trainer
         Logger.Flush();
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach ((string name, Metric metric) in evaluator.Metrics!)
+        {
+            // Over every rank's shard of the evaluation data.
+            metric.Synchronize(State.Communicator);
             values[$"metrics/{evaluator.Label}/{name}"] = _lastMetrics[$"metrics/{evaluator.Label}/{name}"] = metric.Compute();
+        }
         Logger.LogMetrics(values);
     }
 

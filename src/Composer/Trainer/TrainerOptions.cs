@@ -103,6 +103,26 @@ public sealed class TrainerOptions
     /// </summary>
     public bool Autoresume { get; init; }
 
+    /// <summary>
+    /// The processes training together: <see cref="Distributed.Communicator.World"/> by default, which is Open MPI's
+    /// world under <c>mpirun</c> and a single process otherwise, so the same program scales by its launch alone.
+    /// </summary>
+    public Distributed.ICommunicator? Communicator { get; init; }
+
+    /// <summary>
+    /// With several processes, keep each parameter's optimizer state on one rank only (ZeRO stages 1-2, Composer's
+    /// FSDP <c>SHARD_GRAD_OP</c>): gradients are reduce-scattered, each rank steps its own parameters and the updated
+    /// ones are gathered. Off by default (plain data parallelism).
+    /// </summary>
+    public bool ShardOptimizerState { get; init; }
+
+    /// <summary>
+    /// Creates the optimizer over the parameters it is given; needed with <see cref="ShardOptimizerState"/>, where each
+    /// rank's optimizer covers only the parameters that rank owns (as PyTorch's <c>ZeroRedundancyOptimizer</c> takes
+    /// an optimizer class): <c>OptimizerFactory = parameters =&gt; optim.Adam(parameters, 1e-3)</c>.
+    /// </summary>
+    public Func<IEnumerable<TorchSharp.Modules.Parameter>, optim.Optimizer>? OptimizerFactory { get; init; }
+
     /// <summary>Update the model's training metrics every batch (off by default, as in Composer).</summary>
     public bool ComputeTrainingMetrics { get; init; }
 
@@ -132,6 +152,10 @@ public sealed class TrainerOptions
             throw new ArgumentException("ScaleScheduleRatio stretches the learning-rate schedule, but no Schedulers are set; add one (for example new CosineAnnealingScheduler()) or leave the ratio at 1.", nameof(ScaleScheduleRatio));
         if (ScaleScheduleRatio != 1.0 && TorchSchedulers is { Count: > 0 })
             throw new ArgumentException("ScaleScheduleRatio cannot stretch TorchSharp's schedulers; use the Composer schedulers in Composer.Optim instead.", nameof(ScaleScheduleRatio));
+        if (Optimizer is not null && OptimizerFactory is not null)
+            throw new ArgumentException("Set either Optimizer or OptimizerFactory, not both.", nameof(OptimizerFactory));
+        if (ShardOptimizerState && OptimizerFactory is null)
+            throw new ArgumentException("ShardOptimizerState builds each rank's optimizer over the parameters it owns; set OptimizerFactory (for example parameters => optim.Adam(parameters, 1e-3)) instead of Optimizer.", nameof(OptimizerFactory));
         if (LoadWeightsOnly && LoadPath is null && !Autoresume)
             throw new ArgumentException("LoadWeightsOnly applies to the checkpoint at LoadPath; set LoadPath too.", nameof(LoadWeightsOnly));
     }

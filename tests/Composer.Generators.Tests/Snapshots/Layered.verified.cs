@@ -69,6 +69,8 @@ partial class LayeredTrainer : global::Composer.Trainer
         var state = State;
         var logger = Logger;
         StartTraining();
+        // Under mpirun every rank starts from rank 0's weights; alone this and the other Parallel steps do nothing.
+        Parallel.BroadcastWeights();
         // Event.FitStart
         _warmup.Prepare(state, logger);
         RestoreResumedRandomState();
@@ -112,7 +114,11 @@ partial class LayeredTrainer : global::Composer.Trainer
                     }
                     state.Batch = Microbatches.WholeBatch;
                     state.Loss = Microbatches.Loss;
+                    // The gradients become their mean over the ranks, once per batch, in buckets.
+                    Parallel.ReduceGradients();
                     state.Optimizer.step();
+                    // With ShardOptimizerState each rank stepped its own parameters: gather the others'.
+                    Parallel.GatherWeights();
                     LearningRates.StepAfterBatch();
                     LogLoss();
                     AdvanceBatch();

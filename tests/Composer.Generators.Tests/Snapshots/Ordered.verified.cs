@@ -61,6 +61,8 @@ partial class OrderedTrainer : global::Composer.Trainer
     {
         var state = State;
         StartTraining();
+        // Under mpirun every rank starts from rank 0's weights; alone this and the other Parallel steps do nothing.
+        Parallel.BroadcastWeights();
         RestoreResumedRandomState();
         while (state.Timestamp < state.MaxDuration)
         {
@@ -92,10 +94,14 @@ partial class OrderedTrainer : global::Composer.Trainer
                     }
                     state.Batch = Microbatches.WholeBatch;
                     state.Loss = Microbatches.Loss;
+                    // The gradients become their mean over the ranks, once per batch, in buckets.
+                    Parallel.ReduceGradients();
                     // Event.AfterTrainBatch: algorithms first in, last out; Clip after SecondStep.
                     _secondStep.Apply(state);
                     _clip.Apply(state);
                     state.Optimizer.step();
+                    // With ShardOptimizerState each rank stepped its own parameters: gather the others'.
+                    Parallel.GatherWeights();
                     LearningRates.StepAfterBatch();
                     LogLoss();
                     AdvanceBatch();

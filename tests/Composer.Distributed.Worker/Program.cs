@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Composer;
+using Composer.Algorithms;
+using Composer.Callbacks;
+using Composer.Core;
+using Composer.Data;
+using Composer.Datasets;
+using Composer.Distributed;
+using Composer.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// Usage: Composer.Distributed.Worker <scenario> <output folder> [key=value ...]
+// Each rank writes <output folder>/rank<r>.json with what the scenario measured.
+string scenario = args[0];
+string output = args[1];
+Dictionary<string, string> options = args.Skip(2).Select(a => a.Split('=', 2)).ToDictionary(a => a[0], a => a[1]);
+string Option(string key, string fallback) => options.GetValueOrDefault(key, fallback);
+torch.set_num_threads(int.Parse(Option("threads", "1")));
+ICommunicator world = Communicator.World;
+Directory.CreateDirectory(output);
+
+var result = scenario switch
+{
+    "collectives" => Scenarios.Collectives(world),
+    "train" => Scenarios.Train(world, output, Option),
+    "throughput" => Scenarios.Throughput(world, Option),
+    _ => throw new ArgumentException($"Unknown scenario {scenario}."),
+};
+result["rank"] = world.Rank;
+result["worldSize"] = world.WorldSize;
+File.WriteAllText(Path.Combine(output, $"rank{world.Rank}.json"), JsonSerializer.Serialize(result));
+world.Barrier();
+
+internal static class Scenarios
+{
+    public static Dictionary<string, object> Collectives(ICommunicator world)
+    {
+        int r = world.Rank, w = world.WorldSize;
+        var sum = tensor(new[] { r + 1.0f, 10f * (r + 1) });
+        world.AllReduce(sum);
+        var mean = tensor(new[] { (double)r });
+        world.AllReduce(mean, ReduceOperation.Mean);
+        var max = tensor(new long[] { r * 7 });
+        world.AllReduce(max, ReduceOperation.Max);
+        var broadcast = tensor(new[] { r == 0 ? 3.5f : -1f, r == 0 ? 4.5f : -1f });
+        world.Broadcast(broadcast);
+        var gathered = zeros(2 * w, float32);
+        world.AllGather(tensor(new[] { (float)r, r + 0.5f }), gathered);
+        var block = zeros(2, float32);
+        world.ReduceScatter(arange(2 * w, dtype: float32).add(r), block);
+        return new()
+        {
+            ["sum"] = sum.data<float>().ToArray(),
+            ["mean"] = mean.item<double>(),
+            ["max"] = max.item<long>(),
+            ["broadcast"] = broadcast.data<float>().ToArray(),
+            ["gathered"] = gathered.data<float>().ToArray(),
+            ["block"] = block.data<float>().ToArray(),
+        };
+    }
+
+    // An MLP on fixed synthetic data: no dropout, so ranks differ only in the data they see.
+    public static Dictionary<string, object> Train(ICommunicator world, string output, Func<string, string, string> option)
+    {
+        int batchSize = int.Parse(option("batch", "32"));
+        bool sharded = option("sharded", "false") == "true";
+        string optimizerName = option("optimizer", "sgd");
+        long? failRank = option("failRank", "") is { Length: > 0 } f ? long.Parse(f) : null;
+        long failBatch = long.Parse(option("failBatch", "-1"));
+        string? folder = option("checkpoints", "") is { Length: > 0 } c ? c : null;
+
+        torch.manual_seed(3);
+        var model = new ComposerClassifier(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)), numClasses: 4);
+        var train = new SyntheticBatchPairDataset(512, [8], numClasses: 4, seed: 1);
+        var eval = new SyntheticBatchPairDataset(203, [8], numClasses: 4, seed: 2);
+        Func<IEnumerable<TorchSharp.Modules.Parameter>, optim.Optimizer> optimizer = optimizerName == "adam"
+            ? parameters => optim.Adam(parameters, 0.01)
+            : parameters => optim.SGD(parameters, 0.1, momentum: 0.9);
+        var trainerOptions = new TrainerOptions
+        {
+            Model = model,
+            TrainDataloader = new DataLoader(train, batchSize, shuffle: true),
+            EvalDataloader = new DataLoader(eval, batchSize: 16),
+            MaxDuration = Time.Parse(option("duration", "2ep")),
+            EvalInterval = Time.Parse("1ep"),
+            OptimizerFactory = optimizer,
+            Seed = 17,
+            ShardOptimizerState = sharded,
+            Autoresume = folder is not null,
+        };
+        var failure = new Failure(failRank, failBatch);
+        var stateBytes = new OptimizerStateSize();
+        var saver = new CheckpointSaver(folder ?? Path.Combine(output, "checkpoints"), saveInterval: "4ba", overwrite: folder is null);
+        var trainer = new WorkerTrainer(new Ema("5ba"), failure, stateBytes, saver, trainerOptions);
+        FitResult fit = trainer.Fit();
+        return new()
+        {
+            ["weights"] = model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray(),
+            ["average"] = trainer.Ema.Average.Values.SelectMany(t => t.cpu().data<float>().ToArray()).ToArray(),
+            ["accuracy"] = fit.Metric("eval", "Accuracy"),
+            ["batches"] = fit.Timestamp.Batch,
+            ["samples"] = fit.Timestamp.Sample,
+            ["optimizerStateBytes"] = stateBytes.Bytes,
+            ["shardOf"] = trainerOptions.TrainDataloader.ShardLength,
+        };
+    }
+
+    // Composer's MNIST CNN at batch 64 per rank: samples per second over all ranks, and time in collectives.
+    public static Dictionary<string, object> Throughput(ICommunicator world, Func<string, string, string> option)
+    {
+        int batches = int.Parse(option("batches", "60"));
+        (TensorDataset train, _) = Mnist.Load();
+        torch.manual_seed(1);
+        var model = new ComposerClassifier(MnistModel.Cnn(), numClasses: 10);
+        var trainer = new ThroughputTrainer(new TrainerOptions
+        {
+            Model = model,
+            TrainDataloader = new DataLoader(train, 64, shuffle: true),
+            MaxDuration = Time.FromBatches(5),
+            Optimizer = optim.Adam(model.parameters(), 1e-3),
+            Seed = 1,
+        });
+        trainer.Fit();  // warm-up
+        world.Barrier();
+        TimeSpan before = world.TimeInCollectives;
+        var clock = Stopwatch.StartNew();
+        trainer.State.MaxDuration = Time.FromBatches(5 + batches);
+        trainer.Fit();
+        world.Barrier();
+        clock.Stop();
+        double communication = (world.TimeInCollectives - before).TotalMilliseconds / batches;
+        return new()
+        {
+            ["samplesPerSecond"] = batches * 64.0 * world.WorldSize / clock.Elapsed.TotalSeconds,
+            ["millisecondsPerBatch"] = clock.Elapsed.TotalMilliseconds / batches,
+            ["communicationMillisecondsPerBatch"] = communication,
+        };
+    }
+}
+
+/// <summary>Throws on one rank inside a chosen batch, or on every rank when no rank is named.</summary>
+public sealed class Failure(long? rank, long batch) : Callback
+{
+    [OnEvent(Event.AfterForward)]
+    public void FailIn(State state)
+    {
+        if (state.Timestamp.Batch + 1 == batch && (rank is null || rank == state.Rank))
+            throw new InvalidOperationException($"simulated failure in batch {batch} on rank {state.Rank}");
+    }
+}
+
+/// <summary>Measures the optimizer's saved state at the end of training: what this rank keeps.</summary>
+public sealed class OptimizerStateSize : Callback
+{
+    public long Bytes { get; private set; }
+
+    [OnEvent(Event.FitEnd)]
+    public void Measure(State state)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            ((TorchSharp.Modules.OptimizerHelper)state.Optimizer).save_state_dict(writer);
+        Bytes = stream.Length;
+    }
+}
+
+[Trainer(typeof(Ema), typeof(Failure), typeof(OptimizerStateSize), typeof(CheckpointSaver))]
+public partial class WorkerTrainer
+{
+    public Ema Ema => _ema;
+}
+
+[Trainer]
+public partial class ThroughputTrainer;
