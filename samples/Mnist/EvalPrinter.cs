@@ -15,7 +15,7 @@ public sealed class EvalPrinter(bool enabled) : Callback
     [OnEvent(Event.EvalEnd)]
     public void Print(State state)
     {
-        if (!enabled) return;
+        if (!enabled || state.Rank != 0) return;
         double accuracy = state.EvalMetrics[state.DataloaderLabel!]["Accuracy"].Compute();
         Console.WriteLine($"  {_clock.Elapsed.TotalSeconds,6:F1} s  batch {state.Timestamp.Batch,5}  epoch {state.Timestamp.Epoch,3}  {state.DataloaderLabel} accuracy {accuracy:P2}");
     }

@@ -24,7 +24,7 @@ internal sealed record Options
           --target 0.97        test accuracy that stops a run; default 0.97
           --max-epochs 30      give up after this many epochs; default 30
           --eval-interval 25ba how often to evaluate the 2,004 test images; default 25ba
-          --batch-size 64      default 64
+          --batch-size 64      the global batch, split over the processes under mpirun; default 64
           --optimizer sgd      sgd (momentum 0.5, PyTorch's MNIST example) or adam
           --lr 0.01            learning rate; default 0.01 for sgd, 0.001 for adam
           --threads N          intra-op threads; default all cores

@@ -10,6 +10,7 @@ using Composer.Data;
 using Composer.Datasets;
 using Composer.Models;
 using MnistSample;
+using Composer.Distributed;
 using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -43,9 +44,21 @@ if (options.Help)
     return 0;
 }
 
-torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
+// Under mpirun -np N the same program trains on N processes: the cores are shared out, --batch-size stays the global
+// batch (each rank takes its share), and rank 0 alone prints.
+ICommunicator world = Communicator.World;
+if (options.BatchSize % world.WorldSize != 0)
+{
+    Console.Error.WriteLine($"--batch-size {options.BatchSize} is the global batch; it must divide over {world.WorldSize} processes.");
+    return 2;
+}
+int rankBatchSize = options.BatchSize / world.WorldSize;
+bool leader = world.Rank == 0;
+torch.set_num_threads(options.Threads ?? Math.Max(1, Environment.ProcessorCount / world.WorldSize));
 (TensorDataset train, TensorDataset test) = Mnist.Load();
-Console.WriteLine($"MNIST: {train.Count} train, {test.Count} test images; target test accuracy {options.Target:P1}; {torch.get_num_threads()} threads");
+if (leader)
+    Console.WriteLine($"MNIST: {train.Count} train, {test.Count} test images; target test accuracy {options.Target:P1}; " +
+        $"{world.WorldSize} process(es) of {torch.get_num_threads()} thread(s), global batch {options.BatchSize}");
 
 var runs = new List<Run>();
 // Seeds outside, recipes inside: any drift of the machine's speed falls on every recipe alike.
@@ -55,7 +68,7 @@ foreach (int seed in options.Seeds)
     {
         var run = Train(recipe, seed);
         runs.Add(run);
-        Console.WriteLine(FormattableString.Invariant(
+        if (leader) Console.WriteLine(FormattableString.Invariant(
             $"RESULT recipe={recipe} seed={seed} reached={run.Reached} seconds={run.Seconds:F1} batches={run.Batches} accuracy={run.Accuracy:F4}"));
     }
 }
@@ -71,7 +84,7 @@ foreach (string recipe in options.Recipes)
     table.AddRow(recipe, $"{mine.Count(r => r.Reached)}/{mine.Count}", seconds.ToString("F1", CultureInfo.InvariantCulture),
         batches.ToString("F0", CultureInfo.InvariantCulture), (reference.Value / seconds).ToString("F2", CultureInfo.InvariantCulture) + "x");
 }
-AnsiConsole.Write(table);
+if (leader) AnsiConsole.Write(table);
 return 0;
 
 Run Train(string recipe, int seed)
@@ -83,7 +96,7 @@ Run Train(string recipe, int seed)
     var trainerOptions = new TrainerOptions
     {
         Model = model,
-        TrainDataloader = new DataLoader(train, options.BatchSize, shuffle: true, seed: seed),
+        TrainDataloader = new DataLoader(train, rankBatchSize, shuffle: true, seed: seed),
         Evaluators = [new Evaluator("test", new DataLoader(test, batchSize: 512))],
         EvalInterval = Time.Parse(options.EvalInterval),
         MaxDuration = Time.FromEpochs(options.MaxEpochs),

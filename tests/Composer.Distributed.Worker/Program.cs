@@ -93,12 +93,22 @@ internal static class Scenarios
         var failure = new Failure(failRank, failBatch);
         var stateBytes = new OptimizerStateSize();
         var saver = new CheckpointSaver(folder ?? Path.Combine(output, "checkpoints"), saveInterval: "4ba", overwrite: folder is null);
-        var trainer = new WorkerTrainer(new Ema("5ba"), failure, stateBytes, saver, trainerOptions);
-        FitResult fit = trainer.Fit();
+        FitResult fit;
+        float[] average = [];
+        if (option("sam", "false") == "true")
+        {
+            fit = new SamWorkerTrainer(new Sam(rho: 0.05), trainerOptions).Fit();
+        }
+        else
+        {
+            var trainer = new WorkerTrainer(new Ema("5ba"), failure, stateBytes, saver, trainerOptions);
+            fit = trainer.Fit();
+            average = trainer.Ema.Average.Values.SelectMany(t => t.cpu().data<float>().ToArray()).ToArray();
+        }
         return new()
         {
             ["weights"] = model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray(),
-            ["average"] = trainer.Ema.Average.Values.SelectMany(t => t.cpu().data<float>().ToArray()).ToArray(),
+            ["average"] = average,
             ["accuracy"] = fit.Metric("eval", "Accuracy"),
             ["batches"] = fit.Timestamp.Batch,
             ["samples"] = fit.Timestamp.Sample,
@@ -174,3 +184,6 @@ public partial class WorkerTrainer
 
 [Trainer]
 public partial class ThroughputTrainer;
+
+[Trainer(typeof(Sam))]
+public partial class SamWorkerTrainer;

@@ -158,7 +158,15 @@ public sealed class State
     public int Rank => Communicator.Rank;
 
     /// <summary>True when each rank's optimizer holds only the parameters that rank owns (<see cref="TrainerOptions.ShardOptimizerState"/>).</summary>
-    public bool ShardsOptimizerState { get; internal set; }
+    public bool ShardsOptimizerState => Parallel is { IsDistributed: true, ShardsOptimizerState: true };
+
+    internal Distributed.DataParallel? Parallel { get; set; }
+
+    /// <summary>
+    /// Averages the gradients over the ranks as the trainer does after the backward pass, for a member that computes
+    /// the gradients again afterwards (SAM's second pass). Does nothing in a single process.
+    /// </summary>
+    public void ReduceGradients() => Parallel?.ReduceGradients();
 
     /// <summary>The training metrics by name; updated only when <see cref="TrainerOptions.ComputeTrainingMetrics"/> is set.</summary>
     public IReadOnlyDictionary<string, Metric> TrainMetrics { get; internal set; } = new Dictionary<string, Metric>();

@@ -95,7 +95,7 @@ public abstract class Trainer
             options.StepSchedulersEveryBatch, options.ScaleScheduleRatio);
         Microbatches = new Microbatches(options.DeviceTrainMicrobatchSize);
         Parallel = parallel;
-        State.ShardsOptimizerState = parallel.IsDistributed && parallel.ShardsOptimizerState;
+        State.Parallel = parallel;
         // Composer's create_interval_scheduler(eval_interval, checkpoint_events=False, final_events={FIT_END}).
         EvalSchedule = new IntervalScheduler(options.EvalInterval ?? Time.FromEpochs(1), Event.EpochEnd, Event.BatchEnd, Event.FitEnd);
         _evalPredicate = options.EvalPredicate;

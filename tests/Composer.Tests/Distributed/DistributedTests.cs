@@ -55,6 +55,16 @@ public class DistributedTests : FolderTests
     }
 
     [Test]
+    public void SamsSecondPassIsAveragedTooSoTheRanksMatchOneProcess()
+    {
+        Outcome alone = Run(null, "train", "batch=64", "sam=true");
+        Outcome pair = Run(2, "train", "batch=32", "sam=true");
+        Assert.That(pair.ExitCode, Is.EqualTo(0), pair.Output);
+        Assert.That(Floats(pair.Ranks[0], "weights"), Is.EqualTo(Floats(pair.Ranks[1], "weights")), "the ranks agree bitwise");
+        Assert.That(MaxDifference(Floats(pair.Ranks[0], "weights"), Floats(alone.Ranks[0], "weights")), Is.LessThan(1e-5));
+    }
+
+    [Test]
     public void AShardedOptimizerGivesTheSameWeightsWithLessStatePerRank()
     {
         Outcome plain = Run(2, "train", "batch=32", "optimizer=adam");

@@ -42,12 +42,16 @@ public sealed class Sam : Algorithm
     public void SharpenGradients(State state)
     {
         if ((state.Timestamp.Batch + 1) % Interval != 0) return;
+        if (state.ShardsOptimizerState)
+            throw new NotSupportedException("SAM ascends along every parameter's gradient, but with ShardOptimizerState each rank holds only its own; train SAM with plain data parallelism (ShardOptimizerState = false).");
         var moves = Functional.SamAscend(state.Model.parameters(), Rho, Epsilon);
         try
         {
             state.Optimizer.zero_grad();
             Tensor loss = state.Model.Loss(state.Model.Forward(state.Batch), state.Batch);
             loss.backward();
+            // Under data parallelism the ranks' second gradients are averaged too, or their weights would drift apart.
+            state.ReduceGradients();
         }
         finally
         {
