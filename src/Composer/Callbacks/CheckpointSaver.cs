@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Composer.Checkpoints;
 using Composer.Core;
+using Composer.Loggers;
 
 namespace Composer.Callbacks;
 
@@ -134,16 +135,24 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
 
     /// <summary>Saves after a batch when the interval (or the end of training) says so.</summary>
     [OnEvent(Event.BatchCheckpoint)]
-    public void SaveAfterBatch(State state)
+    public void SaveAfterBatch(State state, Logger logger)
     {
-        if (IsDue(state, Event.BatchCheckpoint)) Save(state);
+        if (IsDue(state, Event.BatchCheckpoint)) Upload(state, logger, Save(state));
     }
 
     /// <summary>Saves after an epoch when the interval (or the end of training) says so.</summary>
     [OnEvent(Event.EpochCheckpoint)]
-    public void SaveAfterEpoch(State state)
+    public void SaveAfterEpoch(State state, Logger logger)
     {
-        if (IsDue(state, Event.EpochCheckpoint)) Save(state);
+        if (IsDue(state, Event.EpochCheckpoint)) Upload(state, logger, Save(state));
+    }
+
+    // As Composer's saver hands each checkpoint to the loggers that store files (W&B artifacts), as
+    // "{run_name}/checkpoints/<file>".
+    private static void Upload(State state, Logger logger, string path)
+    {
+        if (state.Rank == 0 && File.Exists(path))
+            logger.UploadFile($"{state.RunName}/checkpoints/{Path.GetFileName(path)}", path);
     }
 
     /// <summary>Writes a checkpoint now, points the latest link at it and removes those beyond the number to keep.</summary>

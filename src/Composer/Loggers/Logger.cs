@@ -75,6 +75,32 @@ public sealed class Logger
         }
     }
 
+    /// <summary>Logs images under <paramref name="name"/> at the current timestamp.</summary>
+    public void LogImages(string name, IReadOnlyList<LoggedImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        foreach (LoggerDestination destination in Destinations)
+            destination.LogImages(_state.Timestamp, name, images);
+    }
+
+    /// <summary>Logs a table under <paramref name="name"/> at the current timestamp; cells are numbers, strings or images.</summary>
+    public void LogTable(string name, IReadOnlyList<string> columns, IReadOnlyList<IReadOnlyList<object>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Any(r => r.Count != columns.Count))
+            throw new ArgumentException($"Every row of table {name} needs {columns.Count} cells, one per column.", nameof(rows));
+        foreach (LoggerDestination destination in Destinations)
+            destination.LogTable(_state.Timestamp, name, columns, rows);
+    }
+
+    /// <summary>Hands a file the run produced (a checkpoint) to the destinations that store files.</summary>
+    public void UploadFile(string remoteName, string path)
+    {
+        foreach (LoggerDestination destination in Destinations)
+            destination.UploadFile(_state, remoteName, path);
+    }
+
     /// <summary>Logs the run's hyperparameters.</summary>
     public void LogHyperparameters(IReadOnlyDictionary<string, object> hyperparameters)
     {

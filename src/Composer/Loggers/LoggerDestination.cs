@@ -23,4 +23,25 @@ public abstract class LoggerDestination : Callback
     public virtual void LogHyperparameters(IReadOnlyDictionary<string, object> hyperparameters)
     {
     }
+
+    /// <summary>Receives images logged under <paramref name="name"/> at <paramref name="timestamp"/> (Composer's <c>log_images</c>).</summary>
+    public virtual void LogImages(Timestamp timestamp, string name, IReadOnlyList<LoggedImage> images)
+    {
+    }
+
+    /// <summary>
+    /// Receives a table (Composer's <c>log_table</c>): a row per entry, each cell a number, a string or a
+    /// <see cref="LoggedImage"/>.
+    /// </summary>
+    public virtual void LogTable(Timestamp timestamp, string name, IReadOnlyList<string> columns, IReadOnlyList<IReadOnlyList<object>> rows)
+    {
+    }
+
+    /// <summary>
+    /// Receives a file the run produced, such as a checkpoint (Composer's <c>upload_file</c>); a destination that
+    /// stores files (W&amp;B artifacts) keeps it under <paramref name="remoteName"/>.
+    /// </summary>
+    public virtual void UploadFile(State state, string remoteName, string path)
+    {
+    }
 }

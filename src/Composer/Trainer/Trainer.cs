@@ -215,6 +215,17 @@ public abstract class Trainer
         State.Model.train();
         State.Dataloader = State.TrainDataloader;
         State.DataloaderLabel = "train";
+        // What Composer logs as hyperparameters: the run's identity and the algorithms enabled.
+        var hyperparameters = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["run_name"] = State.RunName,
+            ["seed"] = State.Seed,
+            ["max_duration"] = State.MaxDuration.ToString(),
+            ["world_size"] = State.Communicator.WorldSize,
+        };
+        foreach (Algorithm algorithm in State.Algorithms)
+            hyperparameters[$"enabled_algorithms/{algorithm.GetType().Name}"] = true;
+        Logger.LogHyperparameters(hyperparameters);
     }
 
     /// <summary>

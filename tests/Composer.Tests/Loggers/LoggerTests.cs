@@ -67,7 +67,10 @@ public class LoggerTests
     public void FileLoggerWritesJsonLines()
     {
         var (reader, memory, _, _, _) = Run();
-        var lines = File.ReadAllLines(Path.Combine(_folder, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var all = File.ReadAllLines(Path.Combine(_folder, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        // The trainer logs its hyperparameters first (run name, seed, ...), then the metrics.
+        Assert.That(all[0].GetProperty("hyperparameters").GetProperty("run_name").GetString(), Is.Not.Empty);
+        var lines = all.Where(l => l.TryGetProperty("metrics", out _)).ToList();
         var losses = lines.Where(l => l.GetProperty("metrics").TryGetProperty("loss/train/total", out _))
             .Select(l => l.GetProperty("metrics").GetProperty("loss/train/total").GetDouble()).ToList();
         Assert.That(losses, Is.EqualTo(reader.Losses).Within(1e-6));
