@@ -15,6 +15,8 @@ internal sealed record Options
     public double? LearningRate { get; init; }
     public int? Threads { get; init; }
     public bool Verbose { get; init; }
+
+    public bool Wandb { get; init; }
     public bool Help { get; init; }
 
     public static string Usage(IEnumerable<string> recipes) => $"""
@@ -29,6 +31,8 @@ internal sealed record Options
           --lr 0.01            learning rate; default 0.01 for sgd, 0.001 for adam
           --threads N          intra-op threads; default all cores
           --verbose            print every evaluation's accuracy
+          --wandb              log each run to Weights & Biases (offline run folders under ./wandb, with a table
+                               of 100 test digits, truth and prediction; upload with `wandb sync`)
         """;
 
     public static Options Parse(string[] args, IEnumerable<string> knownRecipes)
@@ -38,6 +42,11 @@ internal sealed record Options
         {
             string flag = args[i];
             if (flag is "-h" or "--help") return options with { Help = true };
+            if (flag == "--wandb")
+            {
+                options = options with { Wandb = true };
+                continue;
+            }
             if (flag is "-v" or "--verbose")
             {
                 options = options with { Verbose = true };

@@ -11,20 +11,22 @@ using Composer.Datasets;
 using Composer.Models;
 using MnistSample;
 using Composer.Distributed;
+using Composer.Loggers.WandB;
 using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
-var recipes = new Dictionary<string, Func<ThresholdStopper, EvalPrinter, TrainerOptions, Trainer>>(StringComparer.Ordinal)
+var recipes = new Dictionary<string, Func<Reporting, TrainerOptions, Trainer>>(StringComparer.Ordinal)
 {
-    ["baseline"] = (stop, print, o) => new BaselineTrainer(stop, print, o),
-    ["label-smoothing"] = (stop, print, o) => new LabelSmoothingTrainer(new LabelSmoothing(0.1), stop, print, o),
-    ["ema"] = (stop, print, o) => new EmaTrainer(new Ema(halfLife: "50ba"), stop, print, o),
-    ["mixup"] = (stop, print, o) => new MixUpTrainer(new MixUp(alpha: 0.2), stop, print, o),
-    ["label-smoothing+ema"] = (stop, print, o) => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), stop, print, o),
-    ["composed"] = (stop, print, o) => new ComposedTrainer(
+    ["baseline"] = (r, o) => new BaselineTrainer(r.Stop, r.Print, r.Wandb, r.Predictions, o),
+    ["label-smoothing"] = (r, o) => new LabelSmoothingTrainer(new LabelSmoothing(0.1), r.Stop, r.Print, r.Wandb, r.Predictions, o),
+    ["ema"] = (r, o) => new EmaTrainer(new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o),
+    ["mixup"] = (r, o) => new MixUpTrainer(new MixUp(alpha: 0.2), r.Stop, r.Print, r.Wandb, r.Predictions, o),
+    ["label-smoothing+ema"] = (r, o) => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o),
+    ["composed"] = (r, o) => new ComposedTrainer(
         new SelectiveBackprop(start: 0.3, end: 0.8, keep: 0.5), new ProgressiveResizing(initialScale: 0.6, delayFraction: 0.2, finetuneFraction: 0.5),
-        new CutOut(length: 0.25), new LabelSmoothing(0.1), new GradientClipping(ClippingType.Norm, 2.0), new Ema(halfLife: "50ba"), stop, print, o),
+        new CutOut(length: 0.25), new LabelSmoothing(0.1), new GradientClipping(ClippingType.Norm, 2.0), new Ema(halfLife: "50ba"),
+        r.Stop, r.Print, r.Wandb, r.Predictions, o),
 };
 
 Options options;
@@ -106,12 +108,21 @@ Run Train(string recipe, int seed)
         Seed = seed,
         Device = CPU,
     };
-    Trainer trainer = recipes[recipe](stopper, new EvalPrinter(options.Verbose), trainerOptions);
+    // --wandb: one W&B run per recipe and seed, in W&B's offline format under ./wandb (online when WANDB_MODE says so).
+    var wandb = new WandBLogger(project: "composer-net-mnist", group: recipe, name: $"{recipe}-seed{seed}", tags: [recipe],
+        initKwargs: new Dictionary<string, object>
+        {
+            ["mode"] = options.Wandb ? Environment.GetEnvironmentVariable("WANDB_MODE") ?? "offline" : "disabled",
+            ["config"] = new Dictionary<string, object> { ["recipe"] = recipe, ["target"] = options.Target, ["global_batch"] = options.BatchSize },
+        });
+    var reporting = new Reporting(stopper, new EvalPrinter(options.Verbose), wandb, new DigitPredictions(options.Wandb));
+    Trainer trainer = recipes[recipe](reporting, trainerOptions);
     var clock = Stopwatch.StartNew();
     FitResult result = trainer.Fit();
     clock.Stop();
     double accuracy = result.Metric("test", "Accuracy");
     model.Dispose();
+    if (options.Wandb && leader) Console.WriteLine($"W&B run: {wandb.RunFolder}");
     return new Run(recipe, seed, clock.Elapsed.TotalSeconds, result.Timestamp.Batch, accuracy, stopper.ReachedAt is not null);
 }
 

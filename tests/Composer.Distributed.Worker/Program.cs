@@ -95,7 +95,13 @@ internal static class Scenarios
         var saver = new CheckpointSaver(folder ?? Path.Combine(output, "checkpoints"), saveInterval: "4ba", overwrite: folder is null);
         FitResult fit;
         float[] average = [];
-        if (option("sam", "false") == "true")
+        if (option("wandb", "") is { Length: > 0 } wandbFolder)
+        {
+            var wandb = new Composer.Loggers.WandB.WandBLogger(project: "ddp",
+                initKwargs: new Dictionary<string, object> { ["dir"] = wandbFolder, ["mode"] = "offline" });
+            fit = new WandBWorkerTrainer(wandb, trainerOptions).Fit();
+        }
+        else if (option("sam", "false") == "true")
         {
             fit = new SamWorkerTrainer(new Sam(rho: 0.05), trainerOptions).Fit();
         }
@@ -187,3 +193,6 @@ public partial class ThroughputTrainer;
 
 [Trainer(typeof(Sam))]
 public partial class SamWorkerTrainer;
+
+[Trainer(typeof(Composer.Loggers.WandB.WandBLogger))]
+public partial class WandBWorkerTrainer;

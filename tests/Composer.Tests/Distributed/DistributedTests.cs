@@ -119,6 +119,20 @@ public class DistributedTests : FolderTests
     }
 
     [Test]
+    public void WandBWritesOneRunFromRankZeroOnly()
+    {
+        string folder = Folder();
+        Outcome pair = Run(2, "train", "batch=32", $"wandb={folder}");
+        Assert.That(pair.ExitCode, Is.EqualTo(0), pair.Output);
+        string run = Directory.GetDirectories(Path.Combine(folder, "wandb"), "offline-run-*").Single();
+        var records = Loggers.WandBRunReader.Read(Directory.GetFiles(run, "run-*.wandb").Single());
+        var config = records.Single(r => r.Run is not null).Run.Config.Update.ToDictionary(i => i.Key, i => i.ValueJson);
+        Assert.That(config["world_size"], Is.EqualTo("2"));
+        var accuracy = records.Where(r => r.History is not null).SelectMany(r => r.History.Item).Where(i => i.Key == "metrics/eval/Accuracy").ToList();
+        Assert.That(accuracy, Has.Count.EqualTo(2), "each epoch's evaluation once, not once per rank");
+    }
+
+    [Test]
     public void ARankThatThrowsStopsEveryRankWithAClearMessage()
     {
         Outcome run = Run(2, "train", "batch=32", "failRank=1", "failBatch=3");

@@ -172,6 +172,40 @@ public class WandBLoggerTests : FolderTests
     }
 
     [Test]
+    public void TheMnistSampleWithWandbWritesARunWithTheGuidesPredictionsTable()
+    {
+        string folder = Folder();
+        string sample = Path.Combine(AppContext.BaseDirectory.Replace(Path.Combine("tests", "Composer.Tests"), Path.Combine("samples", "Mnist"), StringComparison.Ordinal), "Mnist.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { sample, "--recipe", "baseline", "--target", "0.5", "--wandb" }) start.ArgumentList.Add(a);
+        start.Environment.Remove("WANDB_MODE");
+        using (var process = System.Diagnostics.Process.Start(start)!)
+        {
+            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)) && process.ExitCode == 0, Is.True, output);
+        }
+        string run = RunFolder(folder);
+        List<Record> records = Records(run);
+        Assert.That(records.Single(r => r.Run is not null).Run.Project, Is.EqualTo("composer-net-mnist"));
+        Assert.That(records.Where(r => r.History is not null).SelectMany(r => r.History.Item).Select(i => i.Key),
+            Does.Contain("loss/train/total").And.Contain("metrics/test/Accuracy"));
+        var value = JsonDocument.Parse(records.Where(r => r.History is not null).SelectMany(r => r.History.Item)
+            .Single(i => i.Key == "predictions").ValueJson).RootElement;
+        var table = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(run, "files", value.GetProperty("path").GetString()!))).RootElement;
+        var rows = table.GetProperty("data").EnumerateArray().ToList();
+        Assert.That(rows, Has.Count.EqualTo(100), "100 test digits");
+        foreach (var row in rows)
+        {
+            var cells = row.EnumerateArray().ToList();
+            Assert.That(cells[1].GetInt64(), Is.InRange(0, 9));
+            Assert.That(cells[2].GetInt64(), Is.InRange(0, 9));
+            byte[] png = File.ReadAllBytes(Path.Combine(run, "files", cells[0].GetProperty("path").GetString()!));
+            Assert.That(DecodePng(png).Width, Is.EqualTo(28));
+        }
+        Assert.That(records[^2].Exit.ExitCode, Is.EqualTo(0));
+    }
+
+    [Test]
     public void ADamagedOrTruncatedLogIsDetected()
     {
         string folder = Folder();

@@ -285,7 +285,8 @@ public sealed partial class WandBLogger : LoggerDestination, IStateful, IDisposa
 
     private void EnsureStarted(State state)
     {
-        if (_run is not null || Mode == "disabled") return;
+        // Its events run on every rank; with rankZeroOnly only rank 0's logger writes a run.
+        if (_run is not null || Mode == "disabled" || (_rankZeroOnly && state.Rank != 0)) return;
         _runId ??= NewRunId();
         string directory = Init("dir") ?? Directory.GetCurrentDirectory();
         _run = new WandBRun(directory, _runId, DateTime.UtcNow);
