@@ -78,6 +78,8 @@ public sealed partial class WandBLogger : LoggerDestination, IStateful, IDisposa
         _runId = Init("id");
         if (_runId is not null && !RunIdPattern().IsMatch(_runId))
             throw new ArgumentException($"A W&B run id is letters, digits, - and _; \"{_runId}\" is not.", nameof(initKwargs));
+        // wandb.init(id=..., resume="must") continues an existing run; the run record says so.
+        _resumed = _runId is not null && Init("resume") is "must";
         if (_initKwargs.TryGetValue("config", out object? config))
         {
             if (config is not IEnumerable<KeyValuePair<string, object>> pairs)
