@@ -94,6 +94,8 @@ public class TrainingMethodsTests
         // Three leaf modules; at 0.75 of training with start 0.5 the share is 0.5: one layer.
         var (frozen, share) = Functional.FreezeLayers(model, optimizer, elapsed: 0.75);
         Assert.That((frozen, share), Is.EqualTo((1, 0.5)));
+        Assert.That(optimizer.ParamGroups.OfType<TorchSharp.Modules.ParamGroup>().Sum(g => g.Parameters.Count()), Is.EqualTo(2),
+            "a's weight and bias left the optimizer; b's stay");
         float[] first = Values(model.named_parameters().First(p => p.name == "a.weight").parameter.clone());
         float[] last = Values(model.named_parameters().First(p => p.name == "b.weight").parameter.clone());
         Step();

@@ -35,11 +35,12 @@ public static partial class Functional
             foreach (var parameter in layer.parameters())
             {
                 parameter.requires_grad = false;
-                frozen.Add(parameter.Handle);
+                // By data address, which does not depend on which wrapper of the parameter a list holds.
+                frozen.Add(Utils.TensorIdentity.Of(parameter));
             }
         if (frozen.Count == 0) return;
         foreach (ParamGroup group in optimizer.ParamGroups.OfType<ParamGroup>())
-            group.Parameters = group.Parameters.Where(p => !frozen.Contains(p.Handle)).ToArray();
+            group.Parameters = group.Parameters.Where(p => !frozen.Contains(Utils.TensorIdentity.Of(p))).ToArray();
     }
 
     /// <summary>The modules without children, in registration order (Composer's <c>_get_layers</c>).</summary>
