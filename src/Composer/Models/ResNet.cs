@@ -80,8 +80,17 @@ public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        Tensor x = nn.functional.relu(bn1.call(conv1.call(input)));
-        x = bn2.call(conv2.call(x));
-        return nn.functional.relu(x + shortcut.call(input)).MoveToOuterDisposeScope();
+        return nn.functional.relu(Residual(input) + Shortcut(input)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The residual branch: conv, batch norm, ReLU, conv, batch norm.</summary>
+    public Tensor Residual(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        Tensor x = nn.functional.relu(bn1.call(conv1.call(input)));
+        return bn2.call(conv2.call(x)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The shortcut: the input, or its strided 1x1 projection when the shape changes.</summary>
+    public Tensor Shortcut(Tensor input) => shortcut.call(input);
 }

@@ -12,7 +12,8 @@ namespace Composer.Algorithms;
 /// </summary>
 public sealed class BlurConv2d : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d conv;
+    // Held as a module, so that other surgery (SqueezeExcite, WeightStandardization) can replace the convolution inside.
+    private readonly nn.Module<Tensor, Tensor> conv;
     private readonly Tensor blur_filter;
     private readonly bool _blurFirst;
 
@@ -26,16 +27,18 @@ public sealed class BlurConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The wrapped convolution.</summary>
-    public Conv2d Convolution => conv;
+    /// <summary>The wrapped convolution (or what later surgery put in its place).</summary>
+    public nn.Module<Tensor, Tensor> Convolution => conv;
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
         if (_blurFirst) return conv.call(Functional.Blur2d(input, blur_filter, stride: 1));
+        if (conv is not Conv2d plain)
+            throw new NotSupportedException($"BlurConv2d with blurFirst: false runs its convolution at stride 1 itself, so it needs the plain Conv2d; it now holds a {conv.GetType().Name}.");
         using var scope = NewDisposeScope();
-        Tensor activations = nn.functional.conv2d(input, conv.weight, conv.bias, strides: [1, 1], padding: conv.padding, dilation: conv.dilation, groups: conv.groups);
-        return Functional.Blur2d(activations, blur_filter, stride: conv.stride[0]).MoveToOuterDisposeScope();
+        Tensor activations = nn.functional.conv2d(input, plain.weight, plain.bias, strides: [1, 1], padding: plain.padding, dilation: plain.dilation, groups: plain.groups);
+        return Functional.Blur2d(activations, blur_filter, stride: plain.stride[0]).MoveToOuterDisposeScope();
     }
 }
 
