@@ -17,6 +17,8 @@ internal sealed record Options
     public bool Verbose { get; init; }
 
     public bool Wandb { get; init; }
+
+    public string Model { get; init; } = "cnn";
     public bool Help { get; init; }
 
     public static string Usage(IEnumerable<string> recipes) => $"""
@@ -31,6 +33,7 @@ internal sealed record Options
           --lr 0.01            learning rate; default 0.01 for sgd, 0.001 for adam
           --threads N          intra-op threads; default all cores
           --verbose            print every evaluation's accuracy
+          --model cnn|resnet   the network (default cnn, Composer's MNIST CNN; the surgery recipe always uses resnet)
           --wandb              log each run to Weights & Biases (offline run folders under ./wandb, with a table
                                of 100 test digits, truth and prediction; upload with `wandb sync`)
         """;
@@ -62,6 +65,7 @@ internal sealed record Options
                 "--max-epochs" => options with { MaxEpochs = Number<int>(flag, value) },
                 "--eval-interval" => options with { EvalInterval = value },
                 "--batch-size" => options with { BatchSize = Number<int>(flag, value) },
+                "--model" => value is "cnn" or "resnet" ? options with { Model = value } : throw new ArgumentException($"--model is cnn or resnet, not {value}."),
                 "--lr" => options with { LearningRate = Number<double>(flag, value) },
                 "--optimizer" => value is "sgd" or "adam" ? options with { Optimizer = value } : throw new ArgumentException($"--optimizer is sgd or adam; got \"{value}\"."),
                 "--threads" => options with { Threads = Number<int>(flag, value) },

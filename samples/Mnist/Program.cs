@@ -27,6 +27,9 @@ var recipes = new Dictionary<string, Func<Reporting, TrainerOptions, Trainer>>(S
         new SelectiveBackprop(start: 0.3, end: 0.8, keep: 0.5), new ProgressiveResizing(initialScale: 0.6, delayFraction: 0.2, finetuneFraction: 0.5),
         new CutOut(length: 0.25), new LabelSmoothing(0.1), new GradientClipping(ClippingType.Norm, 2.0), new Ema(halfLife: "50ba"),
         r.Stop, r.Print, r.Wandb, r.Predictions, o),
+    // On ResNet (see ModelFor): anti-aliased strides, channel attention, stochastic depth, ghost batch norm.
+    ["surgery"] = (r, o) => new SurgeryTrainer(new BlurPool(), new SqueezeExcite(latentChannels: 0.25, minChannels: 32),
+        new StochasticDepth(dropRate: 0.1), new GhostBatchNorm(ghostBatchSize: 16), r.Stop, r.Print, r.Wandb, r.Predictions, o),
 };
 
 Options options;
@@ -93,7 +96,7 @@ Run Train(string recipe, int seed)
 {
     // The seed fixes the initial weights here and the data order and algorithms' randomness in the Trainer.
     torch.manual_seed(seed);
-    var model = new ComposerClassifier(MnistModel.Cnn(), numClasses: 10);
+    var model = new ComposerClassifier(ModelFor(recipe), numClasses: 10);
     var stopper = new ThresholdStopper("Accuracy", "test", options.Target);
     var trainerOptions = new TrainerOptions
     {
@@ -125,6 +128,9 @@ Run Train(string recipe, int seed)
     if (options.Wandb && leader) Console.WriteLine($"W&B run: {wandb.RunFolder}");
     return new Run(recipe, seed, clock.Elapsed.TotalSeconds, result.Timestamp.Batch, accuracy, stopper.ReachedAt is not null);
 }
+
+// The surgery methods need a network with residual blocks, strided convolutions and batch norms: the small ResNet.
+nn.Module<Tensor, Tensor> ModelFor(string recipe) => recipe == "surgery" || options.Model == "resnet" ? new ResNet() : MnistModel.Cnn();
 
 static double Median(IEnumerable<double> values)
 {

@@ -37,3 +37,11 @@ public partial class LabelSmoothingEmaTrainer;
 [Trainer(typeof(SelectiveBackprop), typeof(ProgressiveResizing), typeof(CutOut), typeof(LabelSmoothing), typeof(GradientClipping), typeof(Ema),
     typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
 public partial class ComposedTrainer;
+
+/// <summary>
+/// The model-surgery methods on the small ResNet (<c>--recipe surgery</c>): BlurPool, Squeeze-and-Excitation, stochastic
+/// depth and ghost batch norm, all applied at Init by module surgery.
+/// </summary>
+[Trainer(typeof(BlurPool), typeof(SqueezeExcite), typeof(StochasticDepth), typeof(GhostBatchNorm),
+    typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
+public partial class SurgeryTrainer;

@@ -68,7 +68,6 @@ public sealed class GyroDropout(double p = 0.5, int sigma = 256, int tau = 16) :
     {
         if (state.MaxDuration.Unit != TimeUnit.Epoch)
             throw new InvalidOperationException($"GyroDropout schedules its masks over epochs; set MaxDuration in ep (it is {state.MaxDuration}).");
-        Replaced = ModuleSurgery.ReplaceModules(state.Model, (module, _) =>
-            module is Dropout ? new GyroDropoutLayer(state.TrainDataloader.Count, state.MaxDuration.Count, p, sigma, tau) : null).Count;
+        Replaced = Functional.ApplyGyroDropout(state.Model, state.TrainDataloader.Count, state.MaxDuration.Count, p, sigma, tau);
     }
 }

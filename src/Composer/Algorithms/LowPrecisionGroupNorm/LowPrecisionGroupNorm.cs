@@ -50,9 +50,7 @@ public sealed class LowPrecisionGroupNorm(ScalarType precision = ScalarType.BFlo
 
     /// <summary>Replaces the group norms; the group count comes from the model (<see cref="GroupNormGroups"/>).</summary>
     [OnEvent(Event.Init)]
-    public void Apply(State state) =>
-        Replaced = ModuleSurgery.ReplaceModules(state.Model, (module, _) =>
-            module is GroupNorm g ? new LowPrecisionGroupNorm2d(g, GroupNormGroups(g), GroupNormEps(g), precision) : null).Count;
+    public void Apply(State state) => Replaced = Functional.ApplyLowPrecisionGroupNorm(state.Model, precision);
 
     private const System.Reflection.BindingFlags Members =
         System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
@@ -62,5 +60,6 @@ public sealed class LowPrecisionGroupNorm(ScalarType precision = ScalarType.BFlo
         (long)(typeof(GroupNorm).GetProperty("num_groups", Members)?.GetValue(norm)
             ?? throw new NotSupportedException("This TorchSharp's GroupNorm does not expose its number of groups."));
 
-    private static double GroupNormEps(GroupNorm norm) => (double)(typeof(GroupNorm).GetProperty("eps", Members)?.GetValue(norm) ?? 1e-5);
+    /// <summary>The epsilon a TorchSharp <c>GroupNorm</c> was created with.</summary>
+    public static double GroupNormEps(GroupNorm norm) => (double)(typeof(GroupNorm).GetProperty("eps", Members)?.GetValue(norm) ?? 1e-5);
 }

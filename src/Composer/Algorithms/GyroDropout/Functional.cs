@@ -1,0 +1,23 @@
+using Composer.Algorithms;
+using Composer.Surgery;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Composer;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// Composer's <c>apply_gyro_dropout</c>: every <c>Dropout</c> becomes a <see cref="GyroDropoutLayer"/> for a run of
+    /// <paramref name="maxEpoch"/> epochs of <paramref name="itersPerEpoch"/> batches.
+    /// </summary>
+    /// <returns>How many dropouts were replaced.</returns>
+    public static int ApplyGyroDropout(nn.Module model, long itersPerEpoch, long maxEpoch, double p = 0.5, int sigma = 256, int tau = 16) =>
+        ModuleSurgery.ReplaceModules(model, (module, _) => module is Dropout ? new GyroDropoutLayer(itersPerEpoch, maxEpoch, p, sigma, tau) : null).Count;
+
+    /// <summary>Composer's <c>apply_low_precision_groupnorm</c>: every <c>GroupNorm</c> computes in <paramref name="precision"/>.</summary>
+    /// <returns>How many group norms were replaced.</returns>
+    public static int ApplyLowPrecisionGroupNorm(nn.Module model, ScalarType precision = ScalarType.BFloat16) =>
+        ModuleSurgery.ReplaceModules(model, (module, _) =>
+            module is GroupNorm g ? new LowPrecisionGroupNorm2d(g, LowPrecisionGroupNorm.GroupNormGroups(g), LowPrecisionGroupNorm.GroupNormEps(g), precision) : null).Count;
+}
