@@ -1,5 +1,4 @@
 using Composer.Core;
-using Composer.Surgery;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
