@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --filter '*'        every benchmark
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --filter '*Dispatch*'
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --native-memory     RSS after 1k and 5k steps
+//   dotnet run -c Release --project tests/Composer.Benchmarks -- --interleaved mlp   both loops in one process, in turn
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
@@ -13,6 +14,7 @@ using Composer.Benchmarks.Generator;
 
 if (NativeMemoryGrowth.TryRunChild(args)) return 0;
 if (args is ["--native-memory"]) return NativeMemoryGrowth.Run();
+if (args is ["--interleaved", var model]) return InterleavedEpochs.Run(model);
 
 // The benchmark processes inherit the folder their peak memory is written to.
 string peaks = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "peaks");
