@@ -201,6 +201,8 @@ internal static class TrainerEmitter
         events.Raise(Event.BatchEnd);
         w.Line($"if (IsEvalDue({EventType}.BatchEnd)) RunEvaluators();");
         events.Raise(Event.BatchCheckpoint);
+        w.Line("// FitResult's loss, kept where a run can end: the last batch of an epoch or of the run.");
+        w.Line("if (IsEpochDataExhausted || state.Timestamp >= state.MaxDuration) KeepLoss();");
         w.Open("if (state.Timestamp >= state.MaxDuration)");
         w.Line("// The run ends here; so does the epoch when this was its last batch.");
         w.Line("epochEnded = IsEpochDataExhausted;");

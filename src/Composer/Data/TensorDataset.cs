@@ -20,6 +20,8 @@ public class TensorDataset : IDisposable
                 nameof(targets));
         Inputs = inputs.DetachFromDisposeScope();
         Targets = targets.DetachFromDisposeScope();
+        // Read once: tensor.shape allocates an array and calls into libtorch, and the loop asks every batch.
+        Count = inputs.size(0);
     }
 
     /// <summary>All inputs, one sample per row.</summary>
@@ -29,7 +31,7 @@ public class TensorDataset : IDisposable
     public Tensor Targets { get; }
 
     /// <summary>The number of samples.</summary>
-    public long Count => Inputs.shape[0];
+    public long Count { get; }
 
     /// <summary>Frees the tensors.</summary>
     public void Dispose()

@@ -31,6 +31,7 @@ public abstract class Trainer
     private readonly Dictionary<string, double> _lastMetrics = new(StringComparer.Ordinal);
     private long _batchSamples;
     private Tensor? _lastLoss;
+    private Tensor? _batchLoss;
     private Tensor? _resumedRngState;
 
     /// <summary>Builds the state from <paramref name="options"/>; the generated constructor then raises <see cref="Event.Init"/>.</summary>
@@ -291,16 +292,26 @@ public abstract class Trainer
             State.Model.UpdateMetric(State.Batch, State.Outputs.detach(), metric);
     }
 
-    /// <summary>
-    /// Logs the batch's loss as <c>loss/train/total</c> and keeps it for <see cref="FitResult.TrainLoss"/>; both stay
-    /// on the device until read, so this does not wait for it.
-    /// </summary>
+    /// <summary>Logs the batch's loss as <c>loss/train/total</c>; it stays on the device until read, so this does not wait for it.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected void LogLoss()
     {
         Logger.LogTensorMetrics("loss/train/total", State.Loss);
+        // Only remembered (an evaluation at BatchEnd clears State.Loss); KeepLoss keeps it where a run can end.
+        _batchLoss = State.Loss;
+    }
+
+    /// <summary>
+    /// Keeps the batch's loss for <see cref="FitResult.TrainLoss"/>. Called only at the last batch of an epoch or of
+    /// the run (where a run can end), so the other batches allocate nothing for it.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected void KeepLoss()
+    {
+        if (_batchLoss is null || ReferenceEquals(_lastLoss, _batchLoss)) return;
         _lastLoss?.Dispose();
-        _lastLoss = State.Loss.detach().DetachFromDisposeScope();
+        // Taken out of the batch's scope rather than copied; backward already released what its graph held.
+        _lastLoss = _batchLoss.DetachFromDisposeScope();
     }
 
     /// <summary>Moves the timestamp past the batch just trained, with its samples and its time.</summary>

@@ -127,6 +127,8 @@ partial class LayeredTrainer : global::Composer.Trainer
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
                     // Event.BatchCheckpoint
                     _checkpoints.Save(state, logger);
+                    // FitResult's loss, kept where a run can end: the last batch of an epoch or of the run.
+                    if (IsEpochDataExhausted || state.Timestamp >= state.MaxDuration) KeepLoss();
                     if (state.Timestamp >= state.MaxDuration)
                     {
                         // The run ends here; so does the epoch when this was its last batch.

@@ -108,6 +108,8 @@ partial class OrderedTrainer : global::Composer.Trainer
                     // Reading logged device values waits for the device: once every LogInterval batches.
                     if (state.Timestamp.Batch % LogInterval == 0) Logger.Flush();
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
+                    // FitResult's loss, kept where a run can end: the last batch of an epoch or of the run.
+                    if (IsEpochDataExhausted || state.Timestamp >= state.MaxDuration) KeepLoss();
                     if (state.Timestamp >= state.MaxDuration)
                     {
                         // The run ends here; so does the epoch when this was its last batch.

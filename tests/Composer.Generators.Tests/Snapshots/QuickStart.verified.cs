@@ -106,6 +106,8 @@ partial class QuickStartTrainer : global::Composer.Trainer
                     _ema.UpdateAfterBatch(state);
                     _lossPrinter.RecordLoss(state);
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
+                    // FitResult's loss, kept where a run can end: the last batch of an epoch or of the run.
+                    if (IsEpochDataExhausted || state.Timestamp >= state.MaxDuration) KeepLoss();
                     if (state.Timestamp >= state.MaxDuration)
                     {
                         // The run ends here; so does the epoch when this was its last batch.
