@@ -27,17 +27,19 @@ public class GeneratorBenchmarks
     public void Setup() => (_compilation, _edited, _warm) = Prepare();
 
     /// <summary>The source of the big trainer, the unrelated file, and the edited unrelated file.</summary>
-    internal static (Compilation Compilation, Compilation Edited, GeneratorDriver Warm) Prepare()
+    /// <param name="memberCount">Members of the trainer.</param>
+    /// <param name="eventsPerMember">Events each member subscribes to (the first ones of Composer's order).</param>
+    internal static (Compilation Compilation, Compilation Edited, GeneratorDriver Warm) Prepare(int memberCount = 50, int eventsPerMember = 40)
     {
         var members = new StringBuilder("namespace Big;\n");
-        for (int i = 0; i < 50; i++)
+        for (int i = 0; i < memberCount; i++)
         {
             members.Append($"public sealed class Member{i} : Composer.Core.Algorithm\n{{\n");
-            foreach (string e in Enum.GetNames<Composer.Core.Event>())
+            foreach (string e in Enum.GetNames<Composer.Core.Event>().Take(eventsPerMember))
                 members.Append($"    [Composer.Core.OnEvent(Composer.Core.Event.{e})] public void On{e}(Composer.Core.State state) {{ }}\n");
             members.Append("}\n");
         }
-        members.Append("[Composer.Trainer(").AppendJoin(", ", Enumerable.Range(0, 50).Select(i => $"typeof(Member{i})")).Append(")]\n");
+        members.Append("[Composer.Trainer(").AppendJoin(", ", Enumerable.Range(0, memberCount).Select(i => $"typeof(Member{i})")).Append(")]\n");
         members.Append("public partial class BigTrainer;\n");
 
         SyntaxTree unrelated = CSharpSyntaxTree.ParseText("namespace Big; static class Helper { public static int F(int x) => 2 * x; }", ParseOptions, "Helper.cs");
@@ -59,7 +61,7 @@ public class GeneratorBenchmarks
         return (compilation, edited, warm);
     }
 
-    private static GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create(
+    internal static GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create(
         [new TrainerGenerator().AsSourceGenerator()],
         parseOptions: ParseOptions,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
@@ -95,6 +97,35 @@ public class GeneratorBenchmarks
 
         /// <inheritdoc/>
         public override string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
-            benchmarkCase.Descriptor.WorkloadMethod.Name == nameof(AfterUnrelatedEdit) ? Reruns.Value.ToString() : "-";
+            benchmarkCase.Descriptor.Type == typeof(GeneratorBenchmarks) && benchmarkCase.Descriptor.WorkloadMethod.Name == nameof(AfterUnrelatedEdit)
+                ? Reruns.Value.ToString() : "-";
     }
+}
+
+/// <summary>
+/// How the generator's time grows with the trainer: 10, 50 and 200 members, each subscribed to 5 events (the issue's
+/// scaling table), a first run and a run after an unrelated edit.
+/// </summary>
+[MemoryDiagnoser]
+public class GeneratorScalingBenchmarks
+{
+    private Compilation _compilation = null!;
+    private Compilation _edited = null!;
+    private GeneratorDriver _warm = null!;
+
+    /// <summary>Members of the trainer.</summary>
+    [Params(10, 50, 200)]
+    public int Members { get; set; }
+
+    /// <summary>Builds the compilation and warms the driver.</summary>
+    [GlobalSetup]
+    public void Setup() => (_compilation, _edited, _warm) = GeneratorBenchmarks.Prepare(Members, eventsPerMember: 5);
+
+    /// <summary>A first run.</summary>
+    [Benchmark(Baseline = true)]
+    public GeneratorDriver FirstRun() => GeneratorBenchmarks.NewDriver().RunGenerators(_compilation);
+
+    /// <summary>A run after an unrelated edit.</summary>
+    [Benchmark]
+    public GeneratorDriver AfterUnrelatedEdit() => _warm.RunGenerators(_edited);
 }
