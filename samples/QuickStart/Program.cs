@@ -34,9 +34,9 @@ var trainer = new QuickStartTrainer(
         Seed = 42,
     });
 
-trainer.Fit();
+FitResult result = trainer.Fit();
 
-double accuracy = trainer.State.EvalMetrics["eval"]["Accuracy"].Compute();
+double accuracy = result.Metric("eval", "Accuracy");
 Console.WriteLine($"loss {losses.LastEpochLoss:F4}, eval accuracy {accuracy:P1}");
 if (!double.IsFinite(losses.LastEpochLoss)) return 1;
 return 0;
