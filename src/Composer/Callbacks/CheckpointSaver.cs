@@ -168,7 +168,6 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         if (state.Rank != 0)
         {
             _lastSavedBatch = state.Timestamp.Batch;
-            _schedule?.Ran(state);
             return path;
         }
         Directory.CreateDirectory(folder);
@@ -192,7 +191,6 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
             throw;
         }
         _lastSavedBatch = state.Timestamp.Batch;
-        _schedule?.Ran(state);
         string? latest = LatestFilename is null ? null : Fill(LatestFilename, state);
         if (latest is not null)
             AtomicFile.Point(Path.Combine(folder, latest), path);
@@ -226,7 +224,6 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         }
         _checkFolder = true;
         _lastSavedBatch = (long)state.GetNumber("lastSavedBatch");
-        if (_schedule is not null) _schedule.LastBatch = _lastSavedBatch;
     }
 
     private void KeepOnlyFilesIn(string folder)
@@ -242,7 +239,8 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
 
     private static bool IsRegularFile(string path) => File.Exists(path) && new FileInfo(path).LinkTarget is null;
 
-    // As Composer's saver: never twice at one batch (the end of an epoch can also be the end of training).
+    // As Composer's saver: never twice at one batch (the end of an epoch can also be the end of training). This is
+    // also what keeps the schedule's end-of-training rule from repeating a save, so the schedule is not told of saves.
     private bool IsDue(State state, Event trigger) =>
         (_predicate?.Invoke(state, trigger) ?? _schedule!.IsDue(state, trigger)) && state.Timestamp.Batch != _lastSavedBatch;
 
