@@ -106,13 +106,14 @@ public sealed class DataParallel
         }
     }
 
-    /// <summary>The sum of <paramref name="value"/> over all ranks (the global sample count of a batch).</summary>
-    public long Sum(long value)
+    /// <summary>The sums of two counts over all ranks in one exchange (a batch's global samples and tokens).</summary>
+    public (long First, long Second) Sum(long first, long second)
     {
-        if (!IsDistributed) return value;
-        using var total = tensor(new[] { value });
+        if (!IsDistributed) return (first, second);
+        using var total = tensor(new[] { first, second });
         Communicator.AllReduce(total);
-        return total.item<long>();
+        long[] sums = total.data<long>().ToArray();
+        return (sums[0], sums[1]);
     }
 
     /// <summary>

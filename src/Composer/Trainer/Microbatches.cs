@@ -28,7 +28,7 @@ public sealed class Microbatches
     /// <summary>How many microbatches the last split made.</summary>
     public int Count { get; private set; }
 
-    /// <summary>Microbatch <paramref name="index"/> of the last split: views of the whole batch's tensors.</summary>
+    /// <summary>Microbatch <paramref name="index"/> of the last split: views of every tensor of the whole batch.</summary>
     public Batch this[int index] => _parts[index];
 
     /// <summary>The batch that was split.</summary>
@@ -56,7 +56,7 @@ public sealed class Microbatches
             {
                 long start = i * step;
                 long length = Math.Min(step, size - start);
-                _parts[i] = new Batch(batch.Inputs.narrow(0, start, length), batch.Targets.narrow(0, start, length));
+                _parts[i] = batch.Narrow(start, length);
             }
         }
         Count = count;

@@ -30,6 +30,7 @@ public abstract class Trainer
     private readonly Stopwatch _batchClock = new();
     private readonly Dictionary<string, double> _lastMetrics = new(StringComparer.Ordinal);
     private long _batchSamples;
+    private long _batchTokens;
     private Tensor? _lastLoss;
     private Tensor? _batchLoss;
     private Tensor? _resumedRngState;
@@ -268,8 +269,9 @@ public abstract class Trainer
     {
         if (!TakeBatch(batches)) return false;
         _batchClock.Restart();
-        // Counted before AfterDataloader, so algorithms that shrink the batch do not change the sample count.
+        // Counted before AfterDataloader, so algorithms that shrink the batch do not change the sample and token counts.
         _batchSamples = State.Batch.Size;
+        _batchTokens = State.Batch.TokenCount;
         return true;
     }
 
@@ -320,7 +322,8 @@ public abstract class Trainer
     {
         _batchClock.Stop();
         // Counted over all ranks, so durations, schedules and intervals in samples mean what they mean in one process.
-        State.AdvanceTo(State.Timestamp.ToNextBatch(Parallel.Sum(_batchSamples), 0, _batchClock.Elapsed));
+        (long samples, long tokens) = Parallel.Sum(_batchSamples, _batchTokens);
+        State.AdvanceTo(State.Timestamp.ToNextBatch(samples, tokens, _batchClock.Elapsed));
     }
 
     /// <summary>Moves the timestamp to the next epoch.</summary>

@@ -33,6 +33,12 @@ public sealed class CutMix : Algorithm
     /// <summary>Whether the loss, rather than the targets, is interpolated.</summary>
     public bool InterpolateLoss { get; }
 
+    /// <summary>The key of the tensor whose images get boxes pasted; null for the batch's <see cref="Data.Batch.InputsKey"/> (Composer's <c>input_key</c>).</summary>
+    public string? InputKey { get; init; }
+
+    /// <summary>The key of the targets mixed by area; null for the batch's <see cref="Data.Batch.TargetsKey"/> (Composer's <c>target_key</c>).</summary>
+    public string? TargetKey { get; init; }
+
     /// <summary>The share of each image that is its own in the current batch.</summary>
     public double Lambda => _lambda;
 
@@ -41,10 +47,13 @@ public sealed class CutMix : Algorithm
     [Rewrites(Rewrite.Inputs)]
     public void PasteBoxes(State state)
     {
-        (Tensor input, Tensor permuted, double lambda) = Functional.CutMixBatch(state.Batch.Inputs, state.Batch.Targets, Alpha);
+        string inputKey = InputKey ?? state.Batch.InputsKey;
+        Tensor targets = state.Batch.Require(TargetKey ?? state.Batch.TargetsKey, nameof(CutMix));
+        (Tensor input, Tensor permuted, double lambda) =
+            Functional.CutMixBatch(state.Batch.Require(inputKey, nameof(CutMix)), targets, Alpha);
         _lambda = lambda;
         _permutedTarget = permuted;
-        state.Batch = state.Batch with { Inputs = input };
+        state.Batch = state.Batch.With(inputKey, input);
     }
 
     /// <summary>Mixes the targets by area, unless the loss is interpolated instead.</summary>
@@ -53,7 +62,8 @@ public sealed class CutMix : Algorithm
     public void MixTargets(State state)
     {
         if (InterpolateLoss || _permutedTarget is null) return;
-        state.Batch = state.Batch with { Targets = Functional.MixTargets(state.Outputs, state.Batch.Targets, _permutedTarget, _lambda) };
+        string targetKey = TargetKey ?? state.Batch.TargetsKey;
+        state.Batch = state.Batch.With(targetKey, Functional.MixTargets(state.Outputs, state.Batch[targetKey], _permutedTarget, _lambda));
         _permutedTarget = null;
     }
 
@@ -63,7 +73,7 @@ public sealed class CutMix : Algorithm
     public void MixLoss(State state)
     {
         if (!InterpolateLoss || _permutedTarget is null) return;
-        state.Loss = Functional.InterpolateLoss(state.Model, state.Outputs, state.Batch, state.Loss, _permutedTarget, _lambda);
+        state.Loss = Functional.InterpolateLoss(state.Model, state.Outputs, state.Batch, state.Loss, _permutedTarget, _lambda, TargetKey);
         _permutedTarget = null;
     }
 }

@@ -26,13 +26,17 @@ public sealed class LabelSmoothing : Algorithm
     /// <summary>The probability mass spread uniformly over the classes.</summary>
     public double Smoothing { get; }
 
+    /// <summary>The key of the targets smoothed; null for the batch's <see cref="Data.Batch.TargetsKey"/> (Composer's <c>target_key</c>).</summary>
+    public string? TargetKey { get; init; }
+
     /// <summary>Replaces the targets with smoothed ones.</summary>
     [OnEvent(Event.BeforeLoss)]
     [Rewrites(Rewrite.Targets)]
     public void SmoothTargets(State state)
     {
-        _originalTargets = state.Batch.Targets;
-        state.Batch = state.Batch with { Targets = Functional.SmoothLabels(state.Outputs, state.Batch.Targets, Smoothing) };
+        string key = TargetKey ?? state.Batch.TargetsKey;
+        _originalTargets = state.Batch.Require(key, nameof(LabelSmoothing));
+        state.Batch = state.Batch.With(key, Functional.SmoothLabels(state.Outputs, _originalTargets, Smoothing));
     }
 
     /// <summary>Puts the original targets back.</summary>
@@ -40,7 +44,7 @@ public sealed class LabelSmoothing : Algorithm
     public void RestoreTargets(State state)
     {
         if (_originalTargets is null) return;
-        state.Batch = state.Batch with { Targets = _originalTargets };
+        state.Batch = state.Batch.With(TargetKey ?? state.Batch.TargetsKey, _originalTargets);
         _originalTargets = null;
     }
 }

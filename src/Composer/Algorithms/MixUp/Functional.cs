@@ -58,9 +58,17 @@ public static partial class Functional
     }
 
     /// <summary>The loss of a mixed batch, <c>ownShare·loss + (1 − ownShare)·loss(outputs, y[indices])</c>: MixUp's and CutMix's <c>interpolate_loss</c>.</summary>
-    public static Tensor InterpolateLoss(Models.ComposerModel model, Tensor outputs, Data.Batch batch, Tensor loss, Tensor permutedTarget, double ownShare)
+    /// <param name="model">The model whose loss is taken.</param>
+    /// <param name="outputs">The model's outputs on the mixed batch.</param>
+    /// <param name="batch">The batch.</param>
+    /// <param name="loss">The loss against the batch's own targets.</param>
+    /// <param name="permutedTarget">The targets of the samples mixed in.</param>
+    /// <param name="ownShare">The weight of each sample's own part.</param>
+    /// <param name="targetKey">The key the permuted targets go under for the model's loss; null for the batch's targets key.</param>
+    public static Tensor InterpolateLoss(Models.ComposerModel model, Tensor outputs, Data.Batch batch, Tensor loss, Tensor permutedTarget, double ownShare, string? targetKey = null)
     {
-        Tensor permutedLoss = model.Loss(outputs, batch with { Targets = permutedTarget });
+        ArgumentNullException.ThrowIfNull(batch);
+        Tensor permutedLoss = model.Loss(outputs, batch.With(targetKey ?? batch.TargetsKey, permutedTarget));
         return ownShare * loss + (1 - ownShare) * permutedLoss;
     }
 }

@@ -32,6 +32,12 @@ public sealed class MixUp : Algorithm
     /// <summary>Whether the loss, rather than the targets, is interpolated.</summary>
     public bool InterpolateLoss { get; }
 
+    /// <summary>The key of the tensor mixed; null for the batch's <see cref="Data.Batch.InputsKey"/> (Composer's <c>input_key</c>).</summary>
+    public string? InputKey { get; init; }
+
+    /// <summary>The key of the targets mixed like the inputs; null for the batch's <see cref="Data.Batch.TargetsKey"/> (Composer's <c>target_key</c>).</summary>
+    public string? TargetKey { get; init; }
+
     /// <summary>The weight of the permuted samples in the current batch.</summary>
     public double Mixing => _mixing;
 
@@ -40,11 +46,13 @@ public sealed class MixUp : Algorithm
     [Rewrites(Rewrite.Inputs)]
     public void MixInputs(State state)
     {
+        string inputKey = InputKey ?? state.Batch.InputsKey;
+        Tensor targets = state.Batch.Require(TargetKey ?? state.Batch.TargetsKey, nameof(MixUp));
         (Tensor input, Tensor permutedTarget, double mixing) =
-            Functional.MixUpBatch(state.Batch.Inputs, state.Batch.Targets, alpha: Alpha);
+            Functional.MixUpBatch(state.Batch.Require(inputKey, nameof(MixUp)), targets, alpha: Alpha);
         _mixing = mixing;
         _permutedTarget = permutedTarget;
-        state.Batch = state.Batch with { Inputs = input };
+        state.Batch = state.Batch.With(inputKey, input);
     }
 
     /// <summary>Mixes the targets like the inputs, unless the loss is interpolated instead.</summary>
@@ -53,7 +61,8 @@ public sealed class MixUp : Algorithm
     public void MixTargets(State state)
     {
         if (InterpolateLoss || _permutedTarget is null) return;
-        state.Batch = state.Batch with { Targets = Functional.MixTargets(state.Outputs, state.Batch.Targets, _permutedTarget, 1 - _mixing) };
+        string targetKey = TargetKey ?? state.Batch.TargetsKey;
+        state.Batch = state.Batch.With(targetKey, Functional.MixTargets(state.Outputs, state.Batch[targetKey], _permutedTarget, 1 - _mixing));
         _permutedTarget = null;
     }
 
@@ -63,7 +72,7 @@ public sealed class MixUp : Algorithm
     public void MixLoss(State state)
     {
         if (!InterpolateLoss || _permutedTarget is null) return;
-        state.Loss = Functional.InterpolateLoss(state.Model, state.Outputs, state.Batch, state.Loss, _permutedTarget, 1 - _mixing);
+        state.Loss = Functional.InterpolateLoss(state.Model, state.Outputs, state.Batch, state.Loss, _permutedTarget, 1 - _mixing, TargetKey);
         _permutedTarget = null;
     }
 }

@@ -37,7 +37,7 @@ public static partial class Functional
     /// <param name="lossPerSample">The loss of each sample from (outputs, targets).</param>
     /// <param name="keep">The share of samples to keep, in (0, 1].</param>
     /// <param name="scaleFactor">Downscale images for the selection pass when below 1 (a cheaper pass).</param>
-    /// <returns>The kept samples.</returns>
+    /// <returns>The kept samples: the same rows of every tensor of the batch.</returns>
     public static Batch SelectUsingLoss(Batch batch, ComposerModel model, Func<Tensor, Tensor, Tensor> lossPerSample, double keep = 0.5, double scaleFactor = 1.0)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -59,7 +59,8 @@ public static partial class Functional
         Tensor byLoss = losses.argsort();
         Tensor chosenRanks = multinomial(SelectionProbabilities(n, keep, losses.device), k, replacement: false);
         Tensor chosen = byLoss.index_select(0, chosenRanks);
-        return new Batch(batch.Inputs.index_select(0, chosen).MoveToOuterDisposeScope(), batch.Targets.index_select(0, chosen).MoveToOuterDisposeScope());
+        // Every tensor of the batch keeps the same rows (a text batch's mask with its ids).
+        return batch.Map((_, t) => t.index_select(0, chosen).MoveToOuterDisposeScope());
     }
 
     /// <summary>Cross-entropy per sample: class indices (int64) or class probabilities as targets.</summary>

@@ -19,24 +19,29 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// Shortens the sequences of a [N, T, ...] batch to <paramref name="length"/> (Li et al., 2021, "The Stability-Efficiency
+    /// Shortens the sequences of a batch to <paramref name="length"/> (Li et al., 2021, "The Stability-Efficiency
     /// Dilemma", arXiv:2108.06084), as Composer's <c>set_batch_sequence_length</c>: by truncating, or by cutting each
-    /// sequence into pieces of that length (dropping the remainder), which keeps every token. Targets with the same
-    /// [N, T] shape (language modelling) are cut the same way; class labels are repeated per piece.
+    /// sequence into pieces of that length (dropping the remainder), which keeps every token. Every sequence tensor
+    /// of the batch, [N, T, ...] like the inputs (<c>input_ids</c>, <c>attention_mask</c>, language-modelling labels),
+    /// is cut the same way. Composer rejects one-per-sample tensors; here they are kept (truncating) or repeated per
+    /// piece (cutting), so sequence classification's labels go along.
     /// </summary>
+    /// <exception cref="ArgumentException">The inputs are not [N, T, ...].</exception>
     public static Batch SetBatchSequenceLength(Batch batch, long length, bool truncate = true)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        Tensor inputs = batch.Inputs;
-        if (inputs.dim() < 2) throw new ArgumentException($"Sequence-length warmup needs inputs of shape [N, T, ...]; got [{string.Join(", ", inputs.shape)}].", nameof(batch));
+        if (length < 1) throw new ArgumentOutOfRangeException(nameof(length), length, "The sequence length is at least 1.");
+        Tensor inputs = batch.Require(batch.InputsKey, "SeqLengthWarmup");
+        if (inputs.dim() < 2)
+            throw new ArgumentException($"Sequence-length warmup needs inputs '{batch.InputsKey}' of shape [N, T, ...]; got [{string.Join(", ", inputs.shape)}].", nameof(batch));
         long n = inputs.shape[0], t = inputs.shape[1];
         if (length >= t) return batch;
-        bool sequenceTargets = batch.Targets.dim() >= 2 && batch.Targets.shape[0] == n && batch.Targets.shape[1] == t;
+        bool IsSequence(Tensor x) => x.dim() >= 2 && x.shape[1] == t;
         if (truncate)
-            return new Batch(inputs.narrow(1, 0, length), sequenceTargets ? batch.Targets.narrow(1, 0, length) : batch.Targets);
+            return batch.Map((_, x) => IsSequence(x) ? x.narrow(1, 0, length) : x);
         long pieces = t / length;
-        Tensor Cut(Tensor x) => x.narrow(1, 0, pieces * length).reshape([n * pieces, length, .. x.shape.Skip(2)]);
-        Tensor targets = sequenceTargets ? Cut(batch.Targets) : batch.Targets.repeat_interleave(pieces, dim: 0);
-        return new Batch(Cut(inputs), targets);
+        return batch.Map((_, x) => IsSequence(x)
+            ? x.narrow(1, 0, pieces * length).reshape([n * pieces, length, .. x.shape.Skip(2)])
+            : x.repeat_interleave(pieces, dim: 0));
     }
 }

@@ -9,7 +9,9 @@ namespace Composer.Algorithms;
 /// </summary>
 /// <remarks>
 /// Li et al., 2021 (arXiv:2108.06084). Composer's defaults: duration 0.3, lengths 8 to 1024 in steps of 8, truncate.
-/// Composer requires a Hugging Face model; here any model that takes [N, T, ...] token inputs works.
+/// Composer requires a Hugging Face model; here any model that takes [N, T, ...] token inputs works, with a
+/// dict batch (every sequence tensor is shortened, the attention mask with the ids) or an (inputs, targets) pair.
+/// Composer's <c>preserve_end_of_sequence</c> is not offered.
 /// </remarks>
 public sealed class SeqLengthWarmup : Algorithm
 {
