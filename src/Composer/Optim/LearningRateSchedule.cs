@@ -15,9 +15,13 @@ public sealed class LearningRateSchedule
     private readonly IReadOnlyList<ComposerScheduler> _schedulers;
     private readonly IReadOnlyList<LRScheduler> _torchSchedulers;
     private readonly double _scaleScheduleRatio;
-    private readonly double[] _initialRates;
+    // By group, not by position: surgery at Init (BlurPool, ALiBi, ...) adds groups after the schedule was made.
+    private readonly Dictionary<object, double> _initialRates = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>Creates the schedule; the optimizer's rates now are the initial rates the multipliers scale.</summary>
+    /// <summary>
+    /// Creates the schedule; the optimizer's rates now are the initial rates the multipliers scale (a group added later,
+    /// by surgery, starts from the rate it was added with).
+    /// </summary>
     /// <param name="optimizer">The optimizer whose parameter groups' rates are set.</param>
     /// <param name="schedulers">Composer's schedulers; their multipliers multiply.</param>
     /// <param name="torchSchedulers">TorchSharp's schedulers.</param>
@@ -31,7 +35,8 @@ public sealed class LearningRateSchedule
         _torchSchedulers = torchSchedulers ?? throw new ArgumentNullException(nameof(torchSchedulers));
         StepsEveryBatch = stepTorchSchedulersEveryBatch;
         _scaleScheduleRatio = scaleScheduleRatio;
-        _initialRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
+        foreach (var group in optimizer.ParamGroups)
+            _initialRates[group] = group.LearningRate;
     }
 
     /// <summary>True when TorchSharp's schedulers step after every batch.</summary>
@@ -44,9 +49,13 @@ public sealed class LearningRateSchedule
         double multiplier = 1.0;
         foreach (ComposerScheduler scheduler in _schedulers)
             multiplier *= scheduler.Multiplier(state, _scaleScheduleRatio);
-        int i = 0;
         foreach (var group in _optimizer.ParamGroups)
-            group.LearningRate = _initialRates[i++] * multiplier;
+        {
+            // A group added since (by surgery, before the first batch) starts from the rate it was given.
+            if (!_initialRates.TryGetValue(group, out double initial))
+                _initialRates[group] = initial = group.LearningRate;
+            group.LearningRate = initial * multiplier;
+        }
     }
 
     /// <summary>After the optimizer step: steps TorchSharp's schedulers if they step every batch.</summary>

@@ -24,6 +24,8 @@ public static class ModuleSurgery
     private static readonly FieldInfo SequentialList = typeof(Sequential).GetField("_modules", BindingFlags.Instance | BindingFlags.NonPublic)
         ?? throw new MissingFieldException("TorchSharp's Sequential has no _modules; module surgery needs TorchSharp 0.107.");
 
+    private static readonly MethodInfo CloneMethod = typeof(object).GetMethod("MemberwiseClone", BindingFlags.Instance | BindingFlags.NonPublic)!;
+
     /// <summary>One replacement: where in the model, what was there and what is there now.</summary>
     public sealed record Replacement(string Path, nn.Module Old, nn.Module New);
 
@@ -78,7 +80,9 @@ public static class ModuleSurgery
         foreach (ParamGroup existing in groups)
             existing.Parameters = existing.Parameters.Where(p => !removed.Contains(TensorIdentity.Of(p)) && !addedIds.Contains(TensorIdentity.Of(p))).ToArray();
         if (added.Length == 0) return;
-        var group = (ParamGroup?)Activator.CreateInstance(template.GetType(), new object?[] { added, template.Options })
+        // A copy of the options: shared, a schedule setting one group's rate would set the other's too.
+        object options = CloneMethod.Invoke(template.Options, null)!;
+        var group = (ParamGroup?)Activator.CreateInstance(template.GetType(), new object?[] { added, options })
             ?? throw new NotSupportedException($"Cannot create a parameter group of type {template.GetType().Name}.");
         optimizer.add_param_group(group);
     }
