@@ -14,10 +14,4 @@ public static partial class Functional
     /// <returns>How many dropouts were replaced.</returns>
     public static int ApplyGyroDropout(nn.Module model, long itersPerEpoch, long maxEpoch, double p = 0.5, int sigma = 256, int tau = 16) =>
         ModuleSurgery.ReplaceModules(model, (module, _) => module is Dropout ? new GyroDropoutLayer(itersPerEpoch, maxEpoch, p, sigma, tau) : null).Count;
-
-    /// <summary>Composer's <c>apply_low_precision_groupnorm</c>: every <c>GroupNorm</c> computes in <paramref name="precision"/>.</summary>
-    /// <returns>How many group norms were replaced.</returns>
-    public static int ApplyLowPrecisionGroupNorm(nn.Module model, ScalarType precision = ScalarType.BFloat16) =>
-        ModuleSurgery.ReplaceModules(model, (module, _) =>
-            module is GroupNorm g ? new LowPrecisionGroupNorm2d(g, LowPrecisionGroupNorm.GroupNormGroups(g), LowPrecisionGroupNorm.GroupNormEps(g), precision) : null).Count;
 }
