@@ -1,0 +1,86 @@
+using Composer.Callbacks;
+using Composer.Core;
+using Composer.Data;
+using Composer.Tests.Checkpoints;
+using static Composer.Tests.Training.ReproducibilityTests;
+using static TorchSharp.torch;
+
+namespace Composer.Tests.Text;
+
+public class TextTrainingTests : FolderTests
+{
+    private static TextTrainer Trainer(TrainerOptions options, BatchWitness? witness = null, string? folder = null, long? stopAfter = null) =>
+        new(witness ?? new BatchWitness(), new CheckpointSaver(folder ?? Path.Combine(Path.GetTempPath(), "unused-" + Guid.NewGuid()), saveInterval: "1ba"),
+            new Interruption(stopAfterBatch: stopAfter), options);
+
+    [Test]
+    public void DictBatchesReachEveryEventWholeOrAsMicrobatches()
+    {
+        var witness = new BatchWitness();
+        string folder = Folder();
+        Trainer(TextSetup.Options("1ba", shuffle: false, microbatch: 2, dropout: 0, evalInterval: "1ba"), witness, folder).Fit();
+
+        const string keys = "input_ids,labels,attention_mask";
+        Assert.That(witness.Seen.Select(s => s.Keys).Distinct(), Is.EqualTo(new[] { keys }), "every event sees the named tensors");
+        Event[] perMicrobatch = [Event.BeforeForward, Event.AfterForward, Event.BeforeLoss, Event.AfterLoss, Event.BeforeBackward, Event.AfterBackward];
+        Assert.Multiple(() =>
+        {
+            foreach (Event e in perMicrobatch)
+                Assert.That(witness.Seen.Where(s => s.Event == e).Select(s => s.Size), Is.EqualTo(new long[] { 2, 2 }), $"{e} per microbatch");
+            foreach (Event e in new[] { Event.AfterDataloader, Event.BatchStart, Event.AfterTrainBatch, Event.BatchEnd })
+                Assert.That(witness.Seen.Where(s => s.Event == e).Select(s => s.Size), Is.EqualTo(new long[] { 4 }), $"{e} whole batch");
+            Assert.That(witness.Seen.Where(s => s.Event == Event.EvalBeforeForward).Select(s => s.Size), Is.EqualTo(new long[] { 6, 6 }), "evaluation");
+        });
+    }
+
+    [TestCase(1)]
+    [TestCase(3)] // 3 + 1: microbatches of unequal size are weighted by their size.
+    public void MicrobatchedTextGradientsEqualTheFullBatchGradients(int microbatch)
+    {
+        Tensor[] Gradients(int? size)
+        {
+            var recorder = new GradientRecorder();
+            new GradientTrainer(recorder, TextSetup.Options("1ba", shuffle: false, microbatch: size, dropout: 0)).Fit();
+            return recorder.Gradients;
+        }
+        Tensor[] full = Gradients(null), micro = Gradients(microbatch);
+        Assert.That(full.Length, Is.GreaterThan(10));
+        Assert.That(full.Sum(g => g.abs().sum().item<float>()), Is.GreaterThan(1e-3f), "the batch has gradients");
+        for (int i = 0; i < full.Length; i++)
+            Assert.That(micro[i].sub(full[i]).abs().max().item<float>(), Is.LessThan(1e-6f), $"parameter {i}");
+    }
+
+    [Test]
+    public void TokenDurationsCountRealTokensNotPadding()
+    {
+        // In order, batches hold lengths {3,1,6,2} (12 real tokens, 24 with padding) and {5,4,2,6} (17, 24).
+        TrainerOptions options = TextSetup.Options("29tok", shuffle: false);
+        TextTrainer trainer = Trainer(options);
+        trainer.Fit();
+        Assert.Multiple(() =>
+        {
+            Assert.That(trainer.State.Timestamp.Token, Is.EqualTo(TextSetup.Lengths.Take(8).Sum()));
+            Assert.That(trainer.State.Timestamp.Batch, Is.EqualTo(2), "29 real tokens are two batches; counting padding would stop after one");
+            Assert.That(trainer.State.Timestamp.Sample, Is.EqualTo(8));
+        });
+    }
+
+    [TestCase(2)] // mid-epoch: the resumed run skips two padded batches ahead
+    [TestCase(3)] // an epoch boundary
+    public void APaddedTextRunStoppedAndResumedEndsBitwiseEqualToAnUninterruptedOne(int stopAfter)
+    {
+        TrainerOptions straightOptions = TextSetup.Options("2ep");
+        Trainer(straightOptions, folder: Folder()).Fit();
+        int[][] expected = straightOptions.Model.parameters().Select(p => Bits(p.detach().clone())).ToArray();
+
+        string folder = Folder();
+        Trainer(TextSetup.Options("2ep"), folder: folder, stopAfter: stopAfter).Fit();
+        TrainerOptions resumedOptions = TextSetup.Options("2ep", seed: 99, autoresume: true);
+        TextTrainer resumed = Trainer(resumedOptions, folder: folder);
+        Assert.That(resumed.State.Timestamp.Batch, Is.EqualTo(stopAfter));
+        resumed.Fit();
+
+        Assert.That(resumed.State.Timestamp.Batch, Is.EqualTo(6));
+        Assert.That(resumedOptions.Model.parameters().Select(p => Bits(p.detach().clone())).ToArray(), Is.EqualTo(expected));
+    }
+}
