@@ -44,7 +44,6 @@ var trainerOptions = new TrainerOptions
     MaxDuration = Time.Parse($"{options.Epochs}ep"),
     Optimizer = optim.AdamW(model.parameters(), lr: 1e-3, weight_decay: 0.01),
     Schedulers = [new LinearWithWarmupScheduler(tWarmup: "0.1dur")],
-    StepSchedulersEveryBatch = true,
     Device = CPU,
     Seed = options.Seed,
 };

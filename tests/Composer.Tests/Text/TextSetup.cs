@@ -1,3 +1,4 @@
+using Composer.Algorithms;
 using Composer.Callbacks;
 using Composer.Core;
 using Composer.Data;
@@ -11,6 +12,9 @@ namespace Composer.Tests.Text;
 
 [Trainer(typeof(BatchWitness), typeof(CheckpointSaver), typeof(Interruption))]
 public partial class TextTrainer;
+
+[Trainer(typeof(Alibi), typeof(GatedLinearUnits), typeof(LowPrecisionLayerNorm), typeof(SeqLengthWarmup), typeof(BatchWitness))]
+public partial class SequenceMethodsTrainer;
 
 /// <summary>Keeps a copy of every parameter's gradient after each train batch (summed over its microbatches).</summary>
 public sealed class GradientRecorder : Algorithm

@@ -1,4 +1,8 @@
+using Composer.Algorithms;
 using Composer.Callbacks;
+using Composer.Models.Transformer;
+using Composer.Surgery;
+using TorchSharp.Modules;
 using Composer.Core;
 using Composer.Data;
 using Composer.Tests.Checkpoints;
@@ -82,5 +86,34 @@ public class TextTrainingTests : FolderTests
 
         Assert.That(resumed.State.Timestamp.Batch, Is.EqualTo(6));
         Assert.That(resumedOptions.Model.parameters().Select(p => Bits(p.detach().clone())).ToArray(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void TheSequenceMethodsTrainTogetherInAGeneratedTrainer()
+    {
+        TrainerOptions options = TextSetup.Options("3ep", evalInterval: "1ep");
+        var alibi = new Alibi(maxSequenceLength: 16, trainSequenceLengthScaling: 1);
+        var glu = new GatedLinearUnits();
+        var lowPrecision = new LowPrecisionLayerNorm();
+        var warmup = new SeqLengthWarmup(duration: 0.5, minSeqLength: 2, maxSeqLength: 8, stepSize: 2);
+        // Surgery runs at Init, in the constructor: these are the new model's parameters.
+        var trainer = new SequenceMethodsTrainer(alibi, glu, lowPrecision, warmup, new BatchWitness(), options);
+        Parameter[] trainable = options.Model.parameters().Where(p => p.requires_grad).ToArray();
+        Tensor[] before = trainable.Select(p => p.detach().clone()).ToArray();
+        FitResult result = trainer.Fit();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((alibi.Replaced, glu.Replaced, lowPrecision.Replaced), Is.EqualTo((1, 1, 3)));
+            Assert.That(ModuleSurgery.Count<GatedFeedForward>(options.Model), Is.EqualTo(1));
+            Assert.That(double.IsFinite(result.TrainLoss!.Value), Is.True);
+            Assert.That(result.Metric("eval", "Accuracy"), Is.InRange(0.0, 1.0));
+            // Every trainable parameter moved: the optimizer holds the new layers, and the warmup schedule's rates
+            // reach the groups that surgery added.
+            for (int i = 0; i < trainable.Length; i++)
+                Assert.That(trainable[i].detach().sub(before[i]).abs().max().item<float>(), Is.GreaterThan(0f), $"parameter {i}");
+            Assert.That(options.Optimizer!.ParamGroups.Select(g => g.LearningRate).Distinct().Count(), Is.EqualTo(1), "one schedule for every group");
+            Assert.That(warmup.Length, Is.EqualTo(8), "whole sequences by the end of the warmup");
+        });
     }
 }
