@@ -13,8 +13,9 @@ namespace Composer.Tests.Text;
 
 public class TextTrainingTests : FolderTests
 {
-    private static TextTrainer Trainer(TrainerOptions options, BatchWitness? witness = null, string? folder = null, long? stopAfter = null) =>
-        new(witness ?? new BatchWitness(), new CheckpointSaver(folder ?? Path.Combine(Path.GetTempPath(), "unused-" + Guid.NewGuid()), saveInterval: "1ba"),
+    // Checkpoints go to a folder the fixture removes after each test.
+    private TextTrainer Trainer(TrainerOptions options, BatchWitness? witness = null, string? folder = null, long? stopAfter = null) =>
+        new(witness ?? new BatchWitness(), new CheckpointSaver(folder ?? Folder(), saveInterval: "1ba"),
             new Interruption(stopAfterBatch: stopAfter), options);
 
     [Test]
