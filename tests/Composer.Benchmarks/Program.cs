@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --filter '*Dispatch*'
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --native-memory     RSS after 1k and 5k steps
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --interleaved mlp   both loops in one process, in turn
+//   dotnet run -c Release --project tests/Composer.Benchmarks -- --phases tiny       where the Trainer's time per batch goes
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
@@ -15,6 +16,7 @@ using Composer.Benchmarks.Generator;
 if (NativeMemoryGrowth.TryRunChild(args)) return 0;
 if (args is ["--native-memory"]) return NativeMemoryGrowth.Run();
 if (args is ["--interleaved", var model]) return InterleavedEpochs.Run(model);
+if (args is ["--phases", var phaseModel]) return PhaseTiming.Run(phaseModel);
 
 // The benchmark processes inherit the folder their peak memory is written to.
 string peaks = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "peaks");
