@@ -5,7 +5,7 @@ namespace MnistSample;
 /// <summary>The sample's command line.</summary>
 internal sealed record Options
 {
-    public IReadOnlyList<string> Recipes { get; init; } = ["baseline", "composed"];
+    public IReadOnlyList<string> Recipes { get; init; } = ["baseline", "fast"];
     public IReadOnlyList<int> Seeds { get; init; } = [1];
     public double Target { get; init; } = 0.97;
     public int MaxEpochs { get; init; } = 30;
@@ -23,7 +23,10 @@ internal sealed record Options
 
     public static string Usage(IEnumerable<string> recipes) => $"""
         usage: dotnet run -c Release --project samples/Mnist -- [flags]
-          --recipe a,b,...     recipes to run, in order ({string.Join(", ", recipes)}); default baseline,composed
+          --recipe a,b,...     recipes to run, in order ({string.Join(", ", recipes)}); default baseline,fast
+                               fast and its ablation (schedule, schedule+ema, fast+resizing, fast+resizing+selective)
+                               bring their own optimizer and budget: SGD at 0.05 with momentum 0.9, warmup over the
+                               first 10%, cosine decay to 0 at 8 epochs; --optimizer, --lr and --max-epochs do not apply
           --seeds 1,2,3        seeds; every recipe runs once per seed; default 1
           --target 0.97        test accuracy that stops a run; default 0.97
           --max-epochs 30      give up after this many epochs; default 30

@@ -9,6 +9,7 @@ using Composer.Core;
 using Composer.Data;
 using Composer.Datasets;
 using Composer.Models;
+using Composer.Optim;
 using MnistSample;
 using Composer.Distributed;
 using Composer.Loggers.WandB;
@@ -16,20 +17,31 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
-var recipes = new Dictionary<string, Func<Reporting, TrainerOptions, Trainer>>(StringComparer.Ordinal)
+ProgressiveResizing FastResizing() => new(initialScale: 0.5, delayFraction: 0.25, finetuneFraction: 0.35);
+RecipeSchedule fast = RecipeSchedule.Fast;
+var recipes = new Dictionary<string, Recipe>(StringComparer.Ordinal)
 {
-    ["baseline"] = (r, o) => new BaselineTrainer(r.Stop, r.Print, r.Wandb, r.Predictions, o),
-    ["label-smoothing"] = (r, o) => new LabelSmoothingTrainer(new LabelSmoothing(0.1), r.Stop, r.Print, r.Wandb, r.Predictions, o),
-    ["ema"] = (r, o) => new EmaTrainer(new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o),
-    ["mixup"] = (r, o) => new MixUpTrainer(new MixUp(alpha: 0.2), r.Stop, r.Print, r.Wandb, r.Predictions, o),
-    ["label-smoothing+ema"] = (r, o) => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o),
-    ["composed"] = (r, o) => new ComposedTrainer(
+    ["baseline"] = new((r, o) => new BaselineTrainer(r.Stop, r.Print, r.Wandb, r.Predictions, o)),
+    ["label-smoothing"] = new((r, o) => new LabelSmoothingTrainer(new LabelSmoothing(0.1), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
+    ["ema"] = new((r, o) => new EmaTrainer(new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
+    ["mixup"] = new((r, o) => new MixUpTrainer(new MixUp(alpha: 0.2), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
+    ["label-smoothing+ema"] = new((r, o) => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
+    ["composed"] = new((r, o) => new ComposedTrainer(
         new SelectiveBackprop(start: 0.3, end: 0.8, keep: 0.5), new ProgressiveResizing(initialScale: 0.6, delayFraction: 0.2, finetuneFraction: 0.5),
         new CutOut(length: 0.25), new LabelSmoothing(0.1), new GradientClipping(ClippingType.Norm, 2.0), new Ema(halfLife: "50ba"),
-        r.Stop, r.Print, r.Wandb, r.Predictions, o),
+        r.Stop, r.Print, r.Wandb, r.Predictions, o)),
+    // The fast recipe, built up one ingredient at a time (its ablation): each adds one to the one before it, and all
+    // train with the recipe's own optimizer, schedule and budget.
+    ["schedule"] = new((r, o) => new BaselineTrainer(r.Stop, r.Print, r.Wandb, r.Predictions, o), fast),
+    ["schedule+ema"] = new((r, o) => new EmaTrainer(new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o), fast),
+    ["fast"] = new((r, o) => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o), fast),
+    ["fast+resizing"] = new((r, o) => new FastResizingTrainer(FastResizing(), new LabelSmoothing(0.1), new Ema(halfLife: "50ba"),
+        r.Stop, r.Print, r.Wandb, r.Predictions, o), fast),
+    ["fast+resizing+selective"] = new((r, o) => new FastResizingSelectiveTrainer(new SelectiveBackprop(start: 0.2, end: 0.7, keep: 0.5),
+        FastResizing(), new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o), fast),
     // On ResNet (see ModelFor): anti-aliased strides, channel attention, stochastic depth, ghost batch norm.
-    ["surgery"] = (r, o) => new SurgeryTrainer(new BlurPool(), new SqueezeExcite(latentChannels: 0.25, minChannels: 32),
-        new StochasticDepth(dropRate: 0.1), new GhostBatchNorm(ghostBatchSize: 16), r.Stop, r.Print, r.Wandb, r.Predictions, o),
+    ["surgery"] = new((r, o) => new SurgeryTrainer(new BlurPool(), new SqueezeExcite(latentChannels: 0.25, minChannels: 32),
+        new StochasticDepth(dropRate: 0.1), new GhostBatchNorm(ghostBatchSize: 16), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
 };
 
 Options options;
@@ -98,16 +110,21 @@ Run Train(string recipe, int seed)
     torch.manual_seed(seed);
     var model = new ComposerClassifier(ModelFor(recipe), numClasses: 10);
     var stopper = new ThresholdStopper("Accuracy", "test", options.Target);
+    // The fast recipe and its ablation bring their own optimizer, schedule and budget; the others take the flags'.
+    RecipeSchedule? schedule = recipes[recipe].Schedule;
     var trainerOptions = new TrainerOptions
     {
         Model = model,
         TrainDataloader = new DataLoader(train, rankBatchSize, shuffle: true, seed: seed),
         Evaluators = [new Evaluator("test", new DataLoader(test, batchSize: 512))],
         EvalInterval = Time.Parse(options.EvalInterval),
-        MaxDuration = Time.FromEpochs(options.MaxEpochs),
-        Optimizer = options.Optimizer == "adam"
+        MaxDuration = Time.FromEpochs(schedule?.Epochs ?? options.MaxEpochs),
+        Optimizer = schedule is not null
+            ? optim.SGD(model.parameters(), learningRate: schedule.LearningRate, momentum: schedule.Momentum)
+            : options.Optimizer == "adam"
             ? optim.Adam(model.parameters(), lr: options.LearningRate ?? 1e-3)
             : optim.SGD(model.parameters(), learningRate: options.LearningRate ?? 0.01, momentum: 0.5),
+        Schedulers = schedule is null ? null : [new CosineAnnealingWithWarmupScheduler(schedule.Warmup)],
         Seed = seed,
         Device = CPU,
     };
@@ -119,7 +136,7 @@ Run Train(string recipe, int seed)
             ["config"] = new Dictionary<string, object> { ["recipe"] = recipe, ["target"] = options.Target, ["global_batch"] = options.BatchSize },
         });
     var reporting = new Reporting(stopper, new EvalPrinter(options.Verbose), wandb, new DigitPredictions(options.Wandb));
-    Trainer trainer = recipes[recipe](reporting, trainerOptions);
+    Trainer trainer = recipes[recipe].Create(reporting, trainerOptions);
     var clock = Stopwatch.StartNew();
     FitResult result = trainer.Fit();
     clock.Stop();

@@ -2,8 +2,8 @@
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --filter '*'        every benchmark
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --filter '*Dispatch*'
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --native-memory     RSS after 1k and 5k steps
-//   dotnet run -c Release --project tests/Composer.Benchmarks -- --interleaved mlp   both loops in one process, in turn
-//   dotnet run -c Release --project tests/Composer.Benchmarks -- --phases tiny       where the Trainer's time per batch goes
+//   dotnet run -c Release --project tests/Composer.Benchmarks -- --phases mlp [rounds] the loops in one process, in turn:
+//                                                                                     where the Trainer's time per batch goes
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
@@ -15,8 +15,8 @@ using Composer.Benchmarks.Generator;
 
 if (NativeMemoryGrowth.TryRunChild(args)) return 0;
 if (args is ["--native-memory"]) return NativeMemoryGrowth.Run();
-if (args is ["--interleaved", var model]) return InterleavedEpochs.Run(model);
-if (args is ["--phases", var phaseModel]) return PhaseTiming.Run(phaseModel);
+if (args is ["--phases", var model]) return PhaseTiming.Run(model);
+if (args is ["--phases", var model2, var rounds]) return PhaseTiming.Run(model2, int.Parse(rounds));
 
 // The benchmark processes inherit the folder their peak memory is written to.
 string peaks = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "peaks");

@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 namespace Composer.Benchmarks.EndToEnd;
 
 /// <summary>
-/// <c>--phases tiny|mlp|cnn</c>: where the Trainer's time per batch goes beyond the plain loop's. Four loops over the
+/// <c>--phases tiny|mlp|cnn [rounds]</c>: where the Trainer's time per batch goes beyond the plain loop's, and the
+/// Trainer-to-plain ratio with the machine's drift taken out. Four loops over the
 /// same data order, model and optimizer run epoch by epoch in turn in one process, each adding one part of the
 /// Trainer to the one before: the plain loop; the Composer <see cref="DataLoader"/> and its <see cref="Batch"/>
 /// (<see cref="Batch.To"/>, <see cref="Batch.Size"/>, <see cref="Batch.TokenCount"/>); the
@@ -17,6 +18,9 @@ namespace Composer.Benchmarks.EndToEnd;
 /// microbatches, timestamp, logging, schedules). Each step's median minus the step before it is what that part costs.
 /// <c>tiny</c> is one 4 -> 10 linear layer on random 4-feature samples: its tensors are so small that the batch costs
 /// little more than the calls into libtorch, so the Trainer's fixed cost per batch stands out of the noise.
+/// BenchmarkDotNet runs each loop in a process of its own, one after the other, and on this shared 2-core machine the
+/// speed drifts by up to 15% between them; here every round runs each loop for one epoch, so each round's
+/// Trainer / plain ratio compares epochs a second apart.
 /// </summary>
 internal static class PhaseTiming
 {
