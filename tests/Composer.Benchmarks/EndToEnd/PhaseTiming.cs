@@ -19,8 +19,8 @@ namespace Composer.Benchmarks.EndToEnd;
 /// <c>tiny</c> is one 4 -> 10 linear layer on random 4-feature samples: its tensors are so small that the batch costs
 /// little more than the calls into libtorch, so the Trainer's fixed cost per batch stands out of the noise.
 /// BenchmarkDotNet runs each loop in a process of its own, one after the other, and on this shared 2-core machine the
-/// speed drifts by up to 15% between them; here every round runs each loop for one epoch, so each round's
-/// Trainer / plain ratio compares epochs a second apart.
+/// speed drifts by up to 15% between them; here every round runs each loop for one epoch, in an order that rotates
+/// from round to round, so each round's Trainer / plain ratio compares epochs a second apart.
 /// </summary>
 internal static class PhaseTiming
 {
@@ -70,26 +70,32 @@ internal static class PhaseTiming
             }),
         };
         var times = phases.Select(_ => new List<double>()).ToArray();
+        var allocated = new long[phases.Length];
         long batches = loader.Count;
         for (int round = -3; round < rounds; round++, epoch++)
         {
-            for (int p = 0; p < phases.Length; p++)
+            // Each round starts one loop later, so no loop always runs right after the same other one.
+            for (int turn = 0; turn < phases.Length; turn++)
             {
+                int p = (turn + round + 3) % phases.Length;
+                long bytes = GC.GetAllocatedBytesForCurrentThread();
                 var clock = Stopwatch.StartNew();
                 phases[p].Epoch();
-                if (round >= 0) times[p].Add(clock.Elapsed.TotalMicroseconds / batches);
+                if (round < 0) continue;
+                times[p].Add(clock.Elapsed.TotalMicroseconds / batches);
+                allocated[p] += GC.GetAllocatedBytesForCurrentThread() - bytes;
             }
         }
         Console.WriteLine($"{modelKind}: medians per batch of {rounds} epochs each ({batches} batches of {BatchSize}, " +
             $"{MnistWorkload.Threads} thread), the loops in turn");
-        Console.WriteLine("| Loop | Median per batch | Added by this step | Spread (P25-P75) |");
-        Console.WriteLine("|---|---|---|---|");
+        Console.WriteLine("| Loop | Median per batch | Added by this step | Spread (P25-P75) | Managed bytes per batch |");
+        Console.WriteLine("|---|---|---|---|---|");
         double previous = 0;
         for (int p = 0; p < phases.Length; p++)
         {
             double median = Percentile(times[p], 0.5);
             string added = p == 0 ? "-" : $"{median - previous:+0.00;-0.00} us";
-            Console.WriteLine($"| {phases[p].Name} | {median:F2} us | {added} | {Percentile(times[p], 0.25):F2}-{Percentile(times[p], 0.75):F2} us |");
+            Console.WriteLine($"| {phases[p].Name} | {median:F2} us | {added} | {Percentile(times[p], 0.25):F2}-{Percentile(times[p], 0.75):F2} us | {allocated[p] / (double)(rounds * batches):F0} B |");
             previous = median;
         }
         double plain = Percentile(times[0], 0.5), whole = Percentile(times[^1], 0.5);
