@@ -42,7 +42,8 @@ public sealed class Microbatches
     {
         _whole = batch ?? throw new ArgumentNullException(nameof(batch));
         _loss = null;
-        long size = batch.Size;
+        // The size is a call into libtorch: read only when a microbatch size asks for it.
+        long size = _size is null ? 0 : batch.Size;
         int count = _size is { } micro && micro < size ? (int)((size + micro - 1) / micro) : 1;
         if (_parts.Length != count) _parts = new Batch[count];
         if (count == 1)
