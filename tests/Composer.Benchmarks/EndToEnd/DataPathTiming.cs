@@ -35,7 +35,8 @@ internal static class DataPathTiming
             composer.Add(clock.Elapsed.TotalMicroseconds / loader.Count);
         }
         // The first eighth is warm-up (tiered JIT).
-        double p = Median(plain.Skip(epochs / 8)), c = Median(composer.Skip(epochs / 8));
+        double p = Quantiles.Percentile([.. plain.Skip(epochs / 8)], 0.5);
+        double c = Quantiles.Percentile([.. composer.Skip(epochs / 8)], 0.5);
         Console.WriteLine($"data path per batch, medians of {epochs - epochs / 8} epochs: plain {p:F2} us, " +
             $"DataLoader + Batch {c:F2} us, difference {c - p:+0.00;-0.00} us");
         train.Dispose();
@@ -72,11 +73,5 @@ internal static class DataPathTiming
             counted += batch.Size + batch.TokenCount;
         }
         GC.KeepAlive(counted);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -61,8 +61,10 @@ internal static class PhaseTiming
         var phases = new (string Name, Action Epoch)[]
         {
             ("plain loop", () => PlainEpoch(train, module, optimizer, epoch)),
-            ("+ DataLoader and Batch", () => LoaderEpoch(loader, module, optimizer, epoch)),
-            ("+ ComposerClassifier forward and loss", () => ClassifierEpoch(loader, classifier, optimizer, epoch)),
+            ("+ DataLoader and Batch", () => LoaderEpoch(loader, module,
+                batch => nn.functional.cross_entropy(module.call(batch.Inputs), batch.Targets), optimizer, epoch)),
+            ("+ ComposerClassifier forward and loss", () => LoaderEpoch(loader, classifier,
+                batch => classifier.Loss(classifier.Forward(batch), batch), optimizer, epoch)),
             ("+ the generated Trainer (all of it)", () =>
             {
                 trainer.State.MaxDuration = Time.FromEpochs(trainer.State.Timestamp.Epoch + 1);
@@ -93,16 +95,18 @@ internal static class PhaseTiming
         double previous = 0;
         for (int p = 0; p < phases.Length; p++)
         {
-            double median = Percentile(times[p], 0.5);
+            double median = Quantiles.Percentile(times[p], 0.5);
             string added = p == 0 ? "-" : $"{median - previous:+0.00;-0.00} us";
-            Console.WriteLine($"| {phases[p].Name} | {median:F2} us | {added} | {Percentile(times[p], 0.25):F2}-{Percentile(times[p], 0.75):F2} us | {allocated[p] / (double)(rounds * batches):F0} B |");
+            string spread = $"{Quantiles.Percentile(times[p], 0.25):F2}-{Quantiles.Percentile(times[p], 0.75):F2} us";
+            double bytes = allocated[p] / (double)(rounds * batches);
+            Console.WriteLine($"| {phases[p].Name} | {median:F2} us | {added} | {spread} | {bytes:F0} B |");
             previous = median;
         }
-        double plain = Percentile(times[0], 0.5), whole = Percentile(times[^1], 0.5);
+        double plain = Quantiles.Percentile(times[0], 0.5), whole = Quantiles.Percentile(times[^1], 0.5);
         // Epochs next to each other share the machine's state, so the ratio within a round cancels its drift.
         List<double> paired = [.. times[^1].Zip(times[0], (t, p) => t / p)];
         Console.WriteLine($"Trainer / plain: {whole / plain:F4} of the medians ({whole - plain:+0.00;-0.00} us a batch); " +
-            $"median of the {rounds} rounds' ratios {Percentile(paired, 0.5):F4} (P25-P75 {Percentile(paired, 0.25):F4}-{Percentile(paired, 0.75):F4})");
+            $"median of the {rounds} rounds' ratios {Quantiles.Percentile(paired, 0.5):F4} (P25-P75 {Quantiles.Percentile(paired, 0.25):F4}-{Quantiles.Percentile(paired, 0.75):F4})");
         classifier.Dispose();
         train.Dispose();
         return 0;
@@ -128,31 +132,9 @@ internal static class PhaseTiming
         }
     }
 
-    // The same, with the batches taken as the Trainer takes them.
-    private static void LoaderEpoch(DataLoader loader, nn.Module<Tensor, Tensor> module, optim.Optimizer optimizer, long epoch)
-    {
-        module.train();
-        using var epochScope = NewDisposeScope();
-        loader.SetEpoch(epoch);
-        using IEnumerator<Batch> batches = loader.GetEnumerator();
-        long samples = 0, tokens = 0;
-        while (true)
-        {
-            using var batchScope = NewDisposeScope();
-            if (!batches.MoveNext()) break;
-            Batch batch = batches.Current.To(CPU);
-            samples += batch.Size;
-            tokens += batch.TokenCount;
-            optimizer.zero_grad();
-            Tensor loss = nn.functional.cross_entropy(module.call(batch.Inputs), batch.Targets);
-            loss.backward();
-            optimizer.step();
-        }
-        GC.KeepAlive(samples + tokens);
-    }
-
-    // And with the model called through the ComposerModel, as the Trainer calls it.
-    private static void ClassifierEpoch(DataLoader loader, ComposerClassifier model, optim.Optimizer optimizer, long epoch)
+    // The same, with the batches taken as the Trainer takes them, and the loss computed by lossOf: the module and
+    // cross-entropy as above, or the ComposerClassifier as the Trainer calls it.
+    private static void LoaderEpoch(DataLoader loader, nn.Module model, Func<Batch, Tensor> lossOf, optim.Optimizer optimizer, long epoch)
     {
         model.train();
         using var epochScope = NewDisposeScope();
@@ -167,19 +149,10 @@ internal static class PhaseTiming
             samples += batch.Size;
             tokens += batch.TokenCount;
             optimizer.zero_grad();
-            Tensor loss = model.Loss(model.Forward(batch), batch);
+            Tensor loss = lossOf(batch);
             loss.backward();
             optimizer.step();
         }
         GC.KeepAlive(samples + tokens);
-    }
-
-    private static double Percentile(List<double> values, double p)
-    {
-        double[] sorted = [.. values.Order()];
-        double position = p * (sorted.Length - 1);
-        int below = (int)Math.Floor(position);
-        int above = Math.Min(below + 1, sorted.Length - 1);
-        return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
     }
 }
