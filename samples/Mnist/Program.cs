@@ -122,8 +122,8 @@ Run Train(string recipe, int seed)
         Optimizer = schedule is not null
             ? optim.SGD(model.parameters(), learningRate: schedule.LearningRate, momentum: schedule.Momentum)
             : options.Optimizer == "adam"
-            ? optim.Adam(model.parameters(), lr: options.LearningRate ?? 1e-3)
-            : optim.SGD(model.parameters(), learningRate: options.LearningRate ?? 0.01, momentum: 0.5),
+                ? optim.Adam(model.parameters(), lr: options.LearningRate ?? 1e-3)
+                : optim.SGD(model.parameters(), learningRate: options.LearningRate ?? 0.01, momentum: 0.5),
         Schedulers = schedule is null ? null : [new CosineAnnealingWithWarmupScheduler(schedule.Warmup)],
         Seed = seed,
         Device = CPU,
