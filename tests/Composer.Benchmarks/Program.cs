@@ -2,7 +2,7 @@
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --filter '*'        every benchmark
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --filter '*Dispatch*'
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --native-memory     RSS after 1k and 5k steps
-//   dotnet run -c Release --project tests/Composer.Benchmarks -- --phases mlp [rounds] the loops in one process, in turn:
+//   dotnet run -c Release --project tests/Composer.Benchmarks -- --phases tiny|mlp|cnn [rounds] the loops in one process, in turn:
 //                                                                                     where the Trainer's time per batch goes
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --data-path          the loader and Batch alone against hand indexing
 using BenchmarkDotNet.Columns;
@@ -17,8 +17,8 @@ using Composer.Benchmarks.Generator;
 if (NativeMemoryGrowth.TryRunChild(args)) return 0;
 if (args is ["--native-memory"]) return NativeMemoryGrowth.Run();
 if (args is ["--phases", var model]) return PhaseTiming.Run(model);
-if (args is ["--data-path"]) return DataPathTiming.Run();
 if (args is ["--phases", var model2, var rounds]) return PhaseTiming.Run(model2, int.Parse(rounds));
+if (args is ["--data-path"]) return DataPathTiming.Run();
 
 // The benchmark processes inherit the folder their peak memory is written to.
 string peaks = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "peaks");
