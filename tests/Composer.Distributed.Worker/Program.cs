@@ -26,6 +26,7 @@ var result = scenario switch
     "collectives" => Scenarios.Collectives(world),
     "train" => Scenarios.Train(world, output, Option),
     "throughput" => Scenarios.Throughput(world, Option),
+    "logs" => Scenarios.Logs(Option),
     _ => throw new ArgumentException($"Unknown scenario {scenario}."),
 };
 result["rank"] = world.Rank;
@@ -123,6 +124,37 @@ internal static class Scenarios
         };
     }
 
+    // Every file-writing logger beside an autoresuming CheckpointSaver (every 10 batches) in one folder; with
+    // killAt=n the process kills itself (SIGKILL, as kill -9) after batch n, with no chance to flush anything.
+    public static Dictionary<string, object> Logs(Func<string, string, string> option)
+    {
+        string folder = option("folder", "");
+        long killAt = long.Parse(option("killAt", "-1"));
+        torch.manual_seed(3);
+        var model = new ComposerClassifier(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 4)), numClasses: 4);
+        var options = new TrainerOptions
+        {
+            Model = model,
+            TrainDataloader = new DataLoader(new SyntheticBatchPairDataset(512, [8], numClasses: 4, seed: 1), 8, shuffle: true),
+            EvalDataloader = new DataLoader(new SyntheticBatchPairDataset(64, [8], numClasses: 4, seed: 2), batchSize: 16),
+            MaxDuration = Time.Parse("2ep"),
+            EvalInterval = Time.Parse("25ba"),
+            OptimizerFactory = parameters => optim.SGD(parameters, 0.1, momentum: 0.9),
+            Seed = 17,
+            // Not a divisor of the save interval: checkpoints also find loss values still waiting to be read.
+            LogInterval = 4,
+            RunName = "crash",
+            Autoresume = true,
+        };
+        var wandb = new Composer.Loggers.WandB.WandBLogger(project: "crash",
+            initKwargs: new Dictionary<string, object> { ["dir"] = folder, ["mode"] = "offline" });
+        using var file = new Composer.Loggers.FileLogger(Path.Combine(folder, "metrics.jsonl"));
+        using var tensorboard = new Composer.Loggers.TensorBoardLogger(Path.Combine(folder, "tb"));
+        var saver = new CheckpointSaver(Path.Combine(folder, "checkpoints"), saveInterval: "10ba", numCheckpointsToKeep: 2);
+        FitResult fit = new LogsWorkerTrainer(wandb, file, tensorboard, saver, new Kill(killAt), options).Fit();
+        return new() { ["batches"] = fit.Timestamp.Batch };
+    }
+
     // Composer's MNIST CNN at batch 64 per rank: samples per second over all ranks, and time in collectives.
     public static Dictionary<string, object> Throughput(ICommunicator world, Func<string, string, string> option)
     {
@@ -167,6 +199,18 @@ public sealed class Failure(long? rank, long batch) : Callback
     }
 }
 
+/// <summary>Kills this process with SIGKILL after batch <paramref name="batch"/>: nothing is flushed or disposed.</summary>
+public sealed class Kill(long batch) : Callback
+{
+    [OnEvent(Event.BatchEnd)]
+    public void KillAfter(State state)
+    {
+        if (state.Timestamp.Batch != batch) return;
+        Process.GetCurrentProcess().Kill();
+        Thread.Sleep(Timeout.Infinite);
+    }
+}
+
 /// <summary>Measures the optimizer's saved state at the end of training: what this rank keeps.</summary>
 public sealed class OptimizerStateSize : Callback
 {
@@ -196,3 +240,7 @@ public partial class SamWorkerTrainer;
 
 [Trainer(typeof(Composer.Loggers.WandB.WandBLogger))]
 public partial class WandBWorkerTrainer;
+
+[Trainer(typeof(Composer.Loggers.WandB.WandBLogger), typeof(Composer.Loggers.FileLogger), typeof(Composer.Loggers.TensorBoardLogger),
+    typeof(CheckpointSaver), typeof(Kill))]
+public partial class LogsWorkerTrainer;

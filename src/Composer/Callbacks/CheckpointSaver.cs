@@ -23,6 +23,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     private readonly IntervalScheduler? _schedule;
     private long _lastSavedBatch = -1;
     private readonly Regex _ownName;
+    private readonly Regex? _ownLatestName;
     private bool _checkFolder;
 
     /// <summary>Creates the callback.</summary>
@@ -81,6 +82,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         Filename = CheckPattern(filename, nameof(filename));
         _ownName = NameMatcher(Filename);
         LatestFilename = latestFilename is null ? null : CheckPattern(latestFilename, nameof(latestFilename));
+        _ownLatestName = LatestFilename is null ? null : NameMatcher(LatestFilename);
         if (numCheckpointsToKeep is 0 or < -1)
             throw new ArgumentOutOfRangeException(nameof(numCheckpointsToKeep), numCheckpointsToKeep, "Keep at least 1 checkpoint, or -1 to keep all.");
         _numCheckpointsToKeep = numCheckpointsToKeep;
@@ -126,6 +128,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     public void CheckFolder(State state)
     {
         string folder = FolderFor(state);
+        if (state.Rank == 0) RemoveInterruptedWrites(folder);
         KeepOnlyFilesIn(folder);
         if (_overwrite || state.Timestamp.Batch > 0 || state.Rank != 0) return;
         if (Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(f => !AtomicFile.IsTemporary(f)))
@@ -137,20 +140,24 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     [OnEvent(Event.BatchCheckpoint)]
     public void SaveAfterBatch(State state, Logger logger)
     {
-        if (IsDue(state, Event.BatchCheckpoint)) Upload(state, logger, Save(state));
+        if (IsDue(state, Event.BatchCheckpoint)) SaveAndUpload(state, logger);
     }
 
     /// <summary>Saves after an epoch when the interval (or the end of training) says so.</summary>
     [OnEvent(Event.EpochCheckpoint)]
     public void SaveAfterEpoch(State state, Logger logger)
     {
-        if (IsDue(state, Event.EpochCheckpoint)) Upload(state, logger, Save(state));
+        if (IsDue(state, Event.EpochCheckpoint)) SaveAndUpload(state, logger);
     }
 
-    // As Composer's saver hands each checkpoint to the loggers that store files (W&B artifacts), as
-    // "{run_name}/checkpoints/<file>".
-    private static void Upload(State state, Logger logger, string path)
+    private void SaveAndUpload(State state, Logger logger)
     {
+        // What was logged up to here becomes durable first: a run resumed from this checkpoint starts after it
+        // and never logs those values again.
+        logger.Persist();
+        string path = Save(state);
+        // As Composer's saver hands each checkpoint to the loggers that store files (W&B artifacts), as
+        // "{run_name}/checkpoints/<file>".
         if (state.Rank == 0 && File.Exists(path))
             logger.UploadFile($"{state.RunName}/checkpoints/{Path.GetFileName(path)}", path);
     }
@@ -225,6 +232,24 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         _checkFolder = true;
         _lastSavedBatch = (long)state.GetNumber("lastSavedBatch");
     }
+
+    /// <summary>
+    /// Removes the temporary files of writes a crash interrupted: only files this saver's own patterns name (a
+    /// checkpoint or the latest link, followed by <c>.tmp-</c> and the write's 32-digit id) in its own folder.
+    /// </summary>
+    private void RemoveInterruptedWrites(string folder)
+    {
+        if (!Directory.Exists(folder)) return;
+        foreach (string path in Directory.EnumerateFiles(folder, "*" + AtomicFile.TemporaryMarker + "*"))
+        {
+            string name = Path.GetFileName(path);
+            if (AtomicFile.TargetOfTemporary(name) is not { } target || !(IsOwnCheckpoint(target) || IsOwnLatest(target))) continue;
+            File.Delete(path);
+            Console.Error.WriteLine($"CheckpointSaver: removed {name} from {folder}, left by a checkpoint write that a crash interrupted.");
+        }
+    }
+
+    private bool IsOwnLatest(string name) => _ownLatestName?.IsMatch(name) == true;
 
     private void KeepOnlyFilesIn(string folder)
     {

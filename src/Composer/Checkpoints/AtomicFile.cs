@@ -59,10 +59,25 @@ internal static class AtomicFile
         }
     }
 
-    /// <summary>True for the temporary files <see cref="Write"/> leaves behind only if the process dies mid-write.</summary>
-    public static bool IsTemporary(string path) => Path.GetFileName(path).Contains(".tmp-", StringComparison.Ordinal);
+    /// <summary>What separates a temporary file's target name from the write's id.</summary>
+    public const string TemporaryMarker = ".tmp-";
 
-    private static string TemporaryNameFor(string path) => $"{path}.tmp-{Guid.NewGuid():N}";
+    /// <summary>True for the temporary files <see cref="Write"/> leaves behind only if the process dies mid-write.</summary>
+    public static bool IsTemporary(string path) => Path.GetFileName(path).Contains(TemporaryMarker, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The name of the file a temporary file of <see cref="Write"/> or <see cref="Point"/> was to replace, or null when
+    /// <paramref name="name"/> is not of that form (target, <c>.tmp-</c>, 32 hexadecimal digits).
+    /// </summary>
+    public static string? TargetOfTemporary(string name)
+    {
+        int marker = name.LastIndexOf(TemporaryMarker, StringComparison.Ordinal);
+        if (marker <= 0) return null;
+        ReadOnlySpan<char> id = name.AsSpan(marker + TemporaryMarker.Length);
+        return id.Length == 32 && !id.ContainsAnyExcept("0123456789abcdef") ? name[..marker] : null;
+    }
+
+    private static string TemporaryNameFor(string path) => $"{path}{TemporaryMarker}{Guid.NewGuid():N}";
 
     private static void TryDelete(string path)
     {

@@ -6,10 +6,16 @@ namespace Composer.Loggers;
 /// <summary>
 /// Appends every logged value to a file of JSON lines, like <c>composer.loggers.FileLogger</c>: one object
 /// per logging call, <c>{"epoch":1,"batch":250,"sample":16000,"metrics":{"loss/train/total":0.1234}}</c>.
-/// The file is flushed at the end of each epoch and of the run.
+/// The file is flushed at the end of each epoch and of the run, and synced to disk before each checkpoint.
 /// </summary>
-public sealed class FileLogger : LoggerDestination, IDisposable
+/// <remarks>
+/// The file's length at each checkpoint is kept in the checkpoint. A run resumed from it cuts the file back to that
+/// length before appending: the lines a crashed run wrote after its last checkpoint (perhaps a last line cut off
+/// mid-way) are removed, and the resumed run writes them again, so each logging call is in the file once.
+/// </remarks>
+public sealed class FileLogger : LoggerDestination, IStateful, IDisposable
 {
+    private readonly FileStream _file;
     private readonly StreamWriter _writer;
 
     /// <summary>Opens <paramref name="path"/> for appending, creating its folder.</summary>
@@ -19,7 +25,10 @@ public sealed class FileLogger : LoggerDestination, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _writer = new StreamWriter(new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read));
+        // Not FileMode.Append: a resumed run must be able to cut the file back (see LoadState).
+        _file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+        _file.Seek(0, SeekOrigin.End);
+        _writer = new StreamWriter(_file);
     }
 
     /// <summary>The file written to.</summary>
@@ -58,6 +67,40 @@ public sealed class FileLogger : LoggerDestination, IDisposable
     /// <summary>Flushes the file at the end of the run.</summary>
     [OnEvent(Event.FitEnd)]
     public void FlushAtFitEnd(State state) => _writer.Flush();
+
+    /// <summary>Writes what is buffered to the file and syncs it to disk.</summary>
+    public override void Persist()
+    {
+        _writer.Flush();
+        _file.Flush(flushToDisk: true);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The file's path and its length once what is buffered is written.</remarks>
+    public void SaveState(StateDict state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _writer.Flush();
+        state.Set("path", [Path]);
+        state.Set("length", _file.Length);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// When the checkpoint was saved with this same file, the file is cut back to its length then: what the saved
+    /// run wrote after the checkpoint, the resumed run writes again.
+    /// </remarks>
+    public void LoadState(StateDict state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!state.Contains("length") || state.GetStrings("path") is not [var saved] || saved != Path) return;
+        long length = (long)state.GetNumber("length");
+        _writer.Flush();
+        if (_file.Length <= length) return;
+        Console.Error.WriteLine($"FileLogger: {Path} is cut back from {_file.Length} to {length} bytes, its length at the checkpoint; the resumed run logs what came after again.");
+        _file.SetLength(length);
+        _file.Seek(0, SeekOrigin.End);
+    }
 
     /// <summary>Flushes and closes the file.</summary>
     public void Dispose() => _writer.Dispose();

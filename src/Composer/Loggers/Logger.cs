@@ -75,6 +75,17 @@ public sealed class Logger
         }
     }
 
+    /// <summary>
+    /// Reads the pending tensor metrics (<see cref="Flush"/>), then has every destination make what it received
+    /// durable (<see cref="LoggerDestination.Persist"/>). Called before each checkpoint is written.
+    /// </summary>
+    public void Persist()
+    {
+        Flush();
+        foreach (LoggerDestination destination in Destinations)
+            destination.Persist();
+    }
+
     /// <summary>Logs images under <paramref name="name"/> at the current timestamp.</summary>
     public void LogImages(string name, IReadOnlyList<LoggedImage> images)
     {

@@ -44,4 +44,15 @@ public abstract class LoggerDestination : Callback
     public virtual void UploadFile(State state, string remoteName, string path)
     {
     }
+
+    /// <summary>
+    /// Makes everything received so far survive a crash: written to the destination's files and synced to disk, or
+    /// kept in the state it saves as an <see cref="IStateful"/> member. The <see cref="Callbacks.CheckpointSaver"/> calls
+    /// it (through <see cref="Logger.Persist"/>) before it writes each checkpoint, so a run resumed from that checkpoint
+    /// finds every value logged before it; a crash loses at most what was logged after the last checkpoint, which the
+    /// resumed run logs again.
+    /// </summary>
+    public virtual void Persist()
+    {
+    }
 }

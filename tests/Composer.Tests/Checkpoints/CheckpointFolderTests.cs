@@ -31,6 +31,39 @@ public class CheckpointFolderTests : FolderTests
         CheckpointSetup.Trainer(CheckpointSetup.Options(autoresume: true), folder, saveInterval: "2ba", keep: keep);
 
     [Test]
+    public void ARerunRemovesTheTemporaryFilesOfItsOwnInterruptedWritesAndNothingElse()
+    {
+        string folder = StoppedRun();
+        string id = "0123456789abcdef0123456789abcdef";
+        // What a kill during a write leaves: a part of a checkpoint, or of the latest link, under a temporary name.
+        string[] own = [$"ep1-ba12.ckpt.tmp-{id}", $"latest.ckpt.tmp-{id}"];
+        string[] foreign = [$"notes.txt.tmp-{id}", "ep1-ba12.ckpt.tmp-mine", $"ep1-ba12.ckpt.bak.tmp-{id}"];
+        foreach (string name in own.Concat(foreign))
+            File.WriteAllBytes(Path.Combine(folder, name), [0x50, 0x4b, 0x03]);
+        var before = CheckpointSetup.Snapshot(folder);
+
+        var errors = new StringWriter();
+        TextWriter console = Console.Error;
+        Console.SetError(errors);
+        try
+        {
+            Resume(folder).Fit();
+        }
+        finally
+        {
+            Console.SetError(console);
+        }
+
+        string[] left = [.. Directory.GetFiles(folder).Select(Path.GetFileName)!];
+        Assert.That(left, Has.None.AnyOf(own), "the saver's own temporary files are gone");
+        Assert.That(left, Is.SupersetOf(foreign), "files it did not name are never touched");
+        foreach (string name in foreign)
+            Assert.That(CheckpointSetup.Snapshot(folder)[name], Is.EqualTo(before[name]));
+        foreach (string name in own)
+            Assert.That(errors.ToString(), Does.Contain($"removed {name} from {folder}"));
+    }
+
+    [Test]
     public void ResumingInACopyOfTheFolderLeavesTheOriginalByteForByteAndKeepsN()
     {
         string original = StoppedRun();

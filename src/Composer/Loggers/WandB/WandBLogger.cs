@@ -264,11 +264,23 @@ public sealed partial class WandBLogger : LoggerDestination, IStateful, IDisposa
         return Convert.ToHexString(MD5.HashData(Encoding.UTF8.GetBytes(text.ToString()))).ToLowerInvariant();
     }
 
+    /// <summary>
+    /// Syncs the run's log to disk: every history row before the current step is in it. The current step's row may
+    /// still grow (an evaluation at the end of the epoch logs at the same step), so it is kept in this logger's
+    /// checkpointed state instead, and a run resumed from the checkpoint writes it.
+    /// </summary>
+    public override void Persist() => _run?.Flush();
+
     /// <inheritdoc/>
+    /// <remarks>The run id, and the history row still open at the checkpoint's step (its keys and JSON values).</remarks>
     public void SaveState(StateDict state)
     {
         ArgumentNullException.ThrowIfNull(state);
         state.Set("runId", _runId is null ? [] : [_runId]);
+        state.Set("rowStep", _rowStep);
+        state.Set("lastStep", _lastStep);
+        state.Set("rowKeys", _row.Keys);
+        state.Set("rowValues", _row.Values);
     }
 
     /// <inheritdoc/>
@@ -280,6 +292,13 @@ public sealed partial class WandBLogger : LoggerDestination, IStateful, IDisposa
             _runId = id;
             _resumed = true;
         }
+        // Checkpoints written before the open row was kept have none.
+        if (!state.Contains("rowStep")) return;
+        _rowStep = (long)state.GetNumber("rowStep");
+        _lastStep = (long)state.GetNumber("lastStep");
+        _row.Clear();
+        IReadOnlyList<string> keys = state.GetStrings("rowKeys"), values = state.GetStrings("rowValues");
+        for (int i = 0; i < keys.Count; i++) _row[keys[i]] = values[i];
     }
 
     /// <summary>Closes a run that is still open (a run that ended in an exception gets exit code 1).</summary>
