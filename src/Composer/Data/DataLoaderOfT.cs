@@ -64,8 +64,17 @@ public sealed class DataLoader<TSample> : DataLoader
         var samples = new TSample[indices.Length];
         for (int i = 0; i < indices.Length; i++)
             samples[i] = Samples[(int)indices[i]];
-        Batch batch = _collate(samples)
-            ?? throw new InvalidOperationException("The collate function returned null; it must return a Batch.");
+        Batch batch;
+        try
+        {
+            batch = _collate(samples)
+                ?? throw new InvalidOperationException("The collate function returned null; it must return a Batch.");
+        }
+        catch (InvalidSampleException e) when (!e.IsDatasetIndex && e.SampleIndex >= 0 && e.SampleIndex < indices.Length)
+        {
+            // The collate function knows the sample's place in the batch; the loader knows which sample that is.
+            throw new InvalidSampleException(indices[e.SampleIndex], e.Problem, inDataset: true, e);
+        }
         batch.RequireEqualRows(indices.Length, $"The collate function's batch of {indices.Length} samples");
         return batch;
     }

@@ -33,12 +33,25 @@ public sealed class PaddingCollator
     /// <summary>The key of the batch's targets.</summary>
     public string TargetsKey { get; init; } = Batch.Labels;
 
+    /// <summary>
+    /// The keys whose sequences run along the same tokens, so within a sample they must be equally long: by default
+    /// Hugging Face's <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>, <c>position_ids</c>,
+    /// <c>special_tokens_mask</c>, token-level <c>labels</c>, and <see cref="InputsKey"/> and <see cref="TargetsKey"/>.
+    /// A key listed here that is a scalar in the samples (one label per sample) is not a sequence and is left out.
+    /// </summary>
+    public IReadOnlyCollection<string>? SequenceKeys { get; init; }
+
+    private static readonly string[] DefaultSequenceKeys =
+        [Batch.InputIds, Batch.AttentionMask, "token_type_ids", "position_ids", "special_tokens_mask", Batch.Labels];
+
     /// <summary>Pads and stacks <paramref name="samples"/> into one batch.</summary>
     /// <exception cref="ArgumentException">No samples, samples with different keys, or a key that is a sequence in one sample and not in another.</exception>
+    /// <exception cref="InvalidSampleException">A sample whose <see cref="SequenceKeys"/> differ in length.</exception>
     public Batch Collate(IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples)
     {
         string[] keys = Data.Collate.RequireSameKeys(samples);
         if (PadToMultipleOf is < 1) throw new InvalidOperationException("PadToMultipleOf must be at least 1 (or null).");
+        RequireAlignedSequences(samples, keys);
         var tensors = new List<KeyValuePair<string, Tensor>>(keys.Length + 1);
         long length = -1;
         foreach (string key in keys)
@@ -67,6 +80,23 @@ public sealed class PaddingCollator
             tensors.Add(new(Batch.AttentionMask, Pad(ones, length, 0)));
         }
         return new Batch(tensors, InputsKey, TargetsKey);
+    }
+
+    // A mask or a token-label sequence of another length than the ids would be padded into place silently, and train
+    // on tokens masked out (or unmasked padding).
+    private void RequireAlignedSequences(IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples, string[] keys)
+    {
+        IEnumerable<string> declared = SequenceKeys ?? [.. DefaultSequenceKeys, InputsKey, TargetsKey];
+        string[] aligned = keys.Where(k => declared.Contains(k)).ToArray();
+        if (aligned.Length < 2) return;
+        for (int i = 0; i < samples.Count; i++)
+        {
+            var lengths = aligned.Where(k => samples[i][k].dim() == 1).Select(k => (Key: k, Length: samples[i][k].shape[0])).ToArray();
+            if (lengths.Select(l => l.Length).Distinct().Count() > 1)
+                throw new InvalidSampleException(i,
+                    $"its sequences must be equally long, but {string.Join(", ", lengths.Select(l => $"'{l.Key}' has {l.Length}"))}. " +
+                    "Tokenize the ids, the mask, the token types and token labels together, or set PaddingCollator.SequenceKeys to the keys that share the token axis.");
+        }
     }
 
     private long PaddedLength(Tensor[] column)

@@ -63,4 +63,47 @@ public class CollateTests
         IReadOnlyDictionary<string, Tensor>[] samples = [Sample([1], 0), new Dictionary<string, Tensor> { [Batch.InputIds] = tensor(new long[] { 2 }) }];
         Assert.That(Assert.Throws<ArgumentException>(() => new PaddingCollator().Collate(samples))!.Message, Does.Contain("every sample needs the same keys"));
     }
+
+    private static IReadOnlyDictionary<string, Tensor> Text(int ids, int mask, long label = 0) => new Dictionary<string, Tensor>
+    {
+        [Batch.InputIds] = arange(ids, dtype: int64) + 1,
+        [Batch.AttentionMask] = ones(mask, dtype: int64),
+        [Batch.Labels] = tensor(label),
+    };
+
+    [Test]
+    public void ASampleWhoseMaskIsShorterThanItsIdsIsRefusedWithItsIndexKeysAndLengths()
+    {
+        var error = Assert.Throws<InvalidSampleException>(() => new PaddingCollator().Collate([Text(4, 4), Text(10, 6), Text(3, 3)]));
+        Assert.That(error!.SampleIndex, Is.EqualTo(1));
+        Assert.That(error.IsDatasetIndex, Is.False);
+        Assert.That(error.Message, Does.StartWith("Sample 1:").And.Contain("'input_ids' has 10").And.Contain("'attention_mask' has 6"));
+    }
+
+    [Test]
+    public void TheLoaderNamesTheBadSampleByItsIndexInTheDataset()
+    {
+        var data = Dataset.From<IReadOnlyDictionary<string, Tensor>>(8, i => i == 6 ? Text(5, 2) : Text(3 + i % 2, 3 + i % 2));
+        var loader = new DataLoader<IReadOnlyDictionary<string, Tensor>>(data, batchSize: 4, new PaddingCollator().Collate);
+        using IEnumerator<Batch> batches = loader.GetEnumerator();
+        Assert.That(batches.MoveNext(), Is.True, "samples 0 to 3 are well formed");
+        var error = Assert.Throws<InvalidSampleException>(() => batches.MoveNext());
+        Assert.That((error!.SampleIndex, error.IsDatasetIndex), Is.EqualTo((6L, true)));
+        Assert.That(error.Message, Does.StartWith("Dataset sample 6:").And.Contain("'input_ids' has 5, 'attention_mask' has 2"));
+    }
+
+    [Test]
+    public void DeclaredSequenceKeysAreCheckedAndUndeclaredOnesPaddedOnTheirOwn()
+    {
+        IReadOnlyDictionary<string, Tensor> Sample(int ids, int chars) => new Dictionary<string, Tensor>
+        {
+            [Batch.InputIds] = ones(ids, dtype: int64), ["char_ids"] = ones(chars, dtype: int64), [Batch.Labels] = tensor(0L),
+        };
+        Batch padded = new PaddingCollator().Collate([Sample(3, 7), Sample(2, 5)]);
+        Assert.That((padded.Inputs.shape[1], padded["char_ids"].shape[1]), Is.EqualTo((3L, 7L)), "char_ids is not a sequence of the tokens unless declared");
+
+        var declared = new PaddingCollator { SequenceKeys = [Batch.InputIds, "char_ids"] };
+        var error = Assert.Throws<InvalidSampleException>(() => declared.Collate([Sample(3, 3), Sample(2, 5)]));
+        Assert.That(error!.Message, Does.Contain("'input_ids' has 2, 'char_ids' has 5"));
+    }
 }

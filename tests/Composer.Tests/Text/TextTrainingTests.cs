@@ -117,4 +117,28 @@ public class TextTrainingTests : FolderTests
             Assert.That(warmup.Length, Is.EqualTo(8), "whole sequences by the end of the warmup");
         });
     }
+
+    [TestCase(64L)]
+    [TestCase(-1L)]
+    public void TokenIdsOutsideTheVocabularyNameTheKeyAndTheVocabularySize(long badId)
+    {
+        TrainerOptions options = TextSetup.Options("1ep", shuffle: false);
+        var model = (TextClassifier)options.Model;
+        var batch = new Batch([new(Batch.InputIds, tensor(new long[,] { { 3, 4, badId } })), new(Batch.Labels, tensor(new long[] { 1 }))],
+            Batch.InputIds, Batch.Labels);
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(batch));
+        Assert.That(error!.Message, Does.Contain($"'input_ids' holds the token id {badId}").And.Contain("vocabulary of 64 (ids 0 to 63)"));
+
+        // In training, the error comes out of Fit as it is, not as libtorch's "index out of range in self".
+        var data = Dataset.From<IReadOnlyDictionary<string, Tensor>>(4, i => new Dictionary<string, Tensor>
+        {
+            [Batch.InputIds] = tensor(new long[] { 2, i == 2 ? badId : 5 }), [Batch.Labels] = tensor((long)(i % 2)),
+        });
+        TextTrainer trainer = Trainer(new TrainerOptions
+        {
+            Model = model, MaxDuration = options.MaxDuration, Optimizer = options.Optimizer, Seed = 1,
+            TrainDataloader = new DataLoader<IReadOnlyDictionary<string, Tensor>>(data, batchSize: 2, new PaddingCollator().Collate),
+        });
+        Assert.That(Assert.Throws<ArgumentException>(() => trainer.Fit())!.Message, Does.Contain("outside the embedding's vocabulary of 64"));
+    }
 }

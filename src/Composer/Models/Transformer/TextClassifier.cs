@@ -21,6 +21,7 @@ public sealed class TextClassifier : ComposerModel
     private readonly Dropout dropout;
     private readonly ModuleList<EncoderLayer> layers;
     private readonly Linear head;
+    private readonly VocabularyCheck _vocabulary;
 
     /// <summary>Creates the model.</summary>
     /// <param name="vocabularySize">Token ids are below this.</param>
@@ -36,6 +37,7 @@ public sealed class TextClassifier : ComposerModel
     {
         if (numClasses < 2) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least two classes.");
         tokens = nn.Embedding(vocabularySize, dimension);
+        _vocabulary = new VocabularyCheck(vocabularySize, Batch.InputIds);
         positions = new PositionEmbedding(maxSequenceLength, dimension);
         embedding_norm = nn.LayerNorm(dimension, eps: 1e-12);
         this.dropout = nn.Dropout(dropout);
@@ -58,6 +60,7 @@ public sealed class TextClassifier : ComposerModel
         using var scope = NewDisposeScope();
         Tensor ids = batch.Require(Batch.InputIds, nameof(TextClassifier));
         Tensor? mask = batch.TryGetValue(Batch.AttentionMask, out Tensor? m) ? m : null;
+        _vocabulary.Check(ids);
         Tensor x = dropout.call(embedding_norm.call(tokens.call(ids) + positions.call(ids)));
         foreach (EncoderLayer layer in layers)
             x = layer.call(x, mask);
