@@ -8,7 +8,7 @@ namespace Composer.Models;
 
 /// <summary>
 /// Wraps a classification module as a <see cref="ComposerModel"/>, like <c>composer.models.ComposerClassifier</c>:
-/// the loss is <see cref="LossFunctions.SoftCrossEntropy"/> (so smoothed and mixed targets work), and the
+/// the loss is <see cref="LossFunctions.SoftCrossEntropy(Tensor, Tensor)"/> (so smoothed and mixed targets work), and the
 /// metric is <see cref="Accuracy"/>.
 /// </summary>
 public sealed class ComposerClassifier : ComposerModel

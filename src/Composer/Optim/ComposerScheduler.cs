@@ -18,31 +18,35 @@ public abstract class ComposerScheduler
     /// <summary>The multiplier on the initial learning rate at the state's current timestamp.</summary>
     /// <param name="state">The training state; its timestamp, max duration and dataloader length are read.</param>
     /// <param name="scaleScheduleRatio">Composer's <c>ssr</c>: stretches the schedule, α_σ(t) = α(t / σ).</param>
-    public abstract double Multiplier(State state, double scaleScheduleRatio = 1.0);
+    public abstract double Multiplier(SchedulerState state, double scaleScheduleRatio = 1.0);
+
+    /// <summary>The multiplier at a trainer's current timestamp.</summary>
+    /// <param name="state">The training state; its timestamp, max duration and dataloader length are read.</param>
+    /// <param name="scaleScheduleRatio">Composer's <c>ssr</c>: stretches the schedule, α_σ(t) = α(t / σ).</param>
+    public double Multiplier(State state, double scaleScheduleRatio = 1.0) => Multiplier(SchedulerState.Of(state), scaleScheduleRatio);
 
     /// <summary>
     /// Converts a schedule time to what the state counts, as Composer's <c>_convert_time</c>: <c>dur</c>
     /// becomes a fraction of the max duration (epochs in batches), <c>ep</c> becomes batches because epochs
     /// are too coarse to stretch, and the result is scaled by the ratio.
     /// </summary>
-    protected static Time Convert(Time time, State state, double scaleScheduleRatio = 1.0)
+    protected static Time Convert(Time time, SchedulerState state, double scaleScheduleRatio = 1.0)
     {
-        long batchesPerEpoch = state.TrainDataloader.Count;
         if (time.Unit == TimeUnit.Duration)
         {
             // The max duration is already scaled by the ratio.
             return state.MaxDuration.Unit == TimeUnit.Epoch
-                ? Time.FromBatches((long)(time.Value * batchesPerEpoch * state.MaxDuration.Value))
+                ? Time.FromBatches((long)(time.Value * state.BatchesPerEpoch(time) * state.MaxDuration.Value))
                 : new Time((long)(time.Value * state.MaxDuration.Value), state.MaxDuration.Unit);
         }
-        if (time.Unit == TimeUnit.Epoch) time = Time.FromBatches((long)(time.Value * batchesPerEpoch));
+        if (time.Unit == TimeUnit.Epoch) time = Time.FromBatches((long)(time.Value * state.BatchesPerEpoch(time)));
         if (time.Unit is TimeUnit.Second or TimeUnit.Iteration)
             throw new ArgumentException($"A schedule is set in ep, ba, sp, tok or dur; {time} cannot be.");
         return new Time((long)(time.Value * scaleScheduleRatio), time.Unit);
     }
 
     /// <summary>The state's timestamp in <paramref name="unit"/>.</summary>
-    protected static double Now(State state, TimeUnit unit) => state.Timestamp.Get(unit);
+    protected static double Now(SchedulerState state, TimeUnit unit) => state.Timestamp.Get(unit);
 
     /// <summary>Parses a time string, naming the parameter in the error.</summary>
     protected static Time ParseTime(string text, string parameter)

@@ -10,7 +10,7 @@ public sealed class ConstantScheduler(double alpha = 1.0, string tMax = "1dur") 
     private readonly Time _tMax = ParseTime(tMax, nameof(tMax));
 
     /// <inheritdoc/>
-    public override double Multiplier(State state, double scaleScheduleRatio = 1.0)
+    public override double Multiplier(SchedulerState state, double scaleScheduleRatio = 1.0)
     {
         Time end = Convert(_tMax, state, scaleScheduleRatio);
         return Now(state, end.Unit) < end.Value ? alpha : 1.0;

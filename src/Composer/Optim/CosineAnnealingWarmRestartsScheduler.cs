@@ -14,7 +14,7 @@ public sealed class CosineAnnealingWarmRestartsScheduler(string t0, double tMult
     private readonly Time _t0 = ParseTime(t0, nameof(t0));
 
     /// <inheritdoc/>
-    public override double Multiplier(State state, double scaleScheduleRatio = 1.0)
+    public override double Multiplier(SchedulerState state, double scaleScheduleRatio = 1.0)
     {
         Time first = Convert(_t0, state, scaleScheduleRatio);
         double now = Now(state, first.Unit);

@@ -10,7 +10,7 @@ public sealed class ExponentialScheduler(double gamma, string decayPeriod = "1ep
     private readonly Time _decayPeriod = ParseTime(decayPeriod, nameof(decayPeriod));
 
     /// <inheritdoc/>
-    public override double Multiplier(State state, double scaleScheduleRatio = 1.0)
+    public override double Multiplier(SchedulerState state, double scaleScheduleRatio = 1.0)
     {
         Time period = Convert(_decayPeriod, state, scaleScheduleRatio);
         return Math.Pow(gamma, Now(state, period.Unit) / period.Value);

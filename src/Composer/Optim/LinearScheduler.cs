@@ -14,7 +14,7 @@ public sealed class LinearScheduler(double alphaI = 1.0, double alphaF = 0.0, st
     private readonly Time _tMax = ParseTime(tMax, nameof(tMax));
 
     /// <inheritdoc/>
-    public override double Multiplier(State state, double scaleScheduleRatio = 1.0)
+    public override double Multiplier(SchedulerState state, double scaleScheduleRatio = 1.0)
     {
         Time end = Convert(_tMax, state, scaleScheduleRatio);
         double fraction = Math.Min(1.0, Now(state, end.Unit) / end.Value);

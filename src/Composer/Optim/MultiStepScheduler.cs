@@ -10,7 +10,7 @@ public sealed class MultiStepScheduler(IReadOnlyList<string> milestones, double 
     private readonly Time[] _milestones = milestones.Select(m => ParseTime(m, nameof(milestones))).ToArray();
 
     /// <inheritdoc/>
-    public override double Multiplier(State state, double scaleScheduleRatio = 1.0)
+    public override double Multiplier(SchedulerState state, double scaleScheduleRatio = 1.0)
     {
         double factor = 1.0;
         foreach (Time milestone in _milestones)

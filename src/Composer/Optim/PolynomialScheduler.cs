@@ -13,7 +13,7 @@ public sealed class PolynomialScheduler(double power, string tMax = "1dur", doub
     private readonly Time _tMax = ParseTime(tMax, nameof(tMax));
 
     /// <inheritdoc/>
-    public override double Multiplier(State state, double scaleScheduleRatio = 1.0)
+    public override double Multiplier(SchedulerState state, double scaleScheduleRatio = 1.0)
     {
         Time end = Convert(_tMax, state, scaleScheduleRatio);
         double fraction = Math.Min(1.0, Now(state, end.Unit) / end.Value);

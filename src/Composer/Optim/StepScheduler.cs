@@ -10,7 +10,7 @@ public sealed class StepScheduler(string stepSize, double gamma = 0.1) : Compose
     private readonly Time _stepSize = ParseTime(stepSize, nameof(stepSize));
 
     /// <inheritdoc/>
-    public override double Multiplier(State state, double scaleScheduleRatio = 1.0)
+    public override double Multiplier(SchedulerState state, double scaleScheduleRatio = 1.0)
     {
         Time step = Convert(_stepSize, state, scaleScheduleRatio);
         return Math.Pow(gamma, Math.Floor(Now(state, step.Unit) / step.Value));

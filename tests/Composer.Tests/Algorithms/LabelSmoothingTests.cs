@@ -49,9 +49,18 @@ public class LabelSmoothingTests
     }
 
     [TestCase(-0.1)]
-    [TestCase(1.0)]
+    [TestCase(1.1)]
+    [TestCase(double.NaN)]
     public void RejectsSmoothingOutsideZeroToOne(double smoothing) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new LabelSmoothing(smoothing));
+
+    [Test]
+    public void SmoothingOfOneIgnoresTheTargetsAsComposerAllows()
+    {
+        using var logits = zeros(2, 4);
+        using var smoothed = Functional.SmoothLabels(logits, tensor(new long[] { 0, 3 }), smoothing: 1.0);
+        Assert.That(smoothed.data<float>().ToArray(), Has.All.EqualTo(0.25f));
+    }
 
     [Test]
     public void SmoothsTargetsForTheLossAndRestoresThemAfter()

@@ -90,8 +90,8 @@ public class MethodsInTrainerTests
         var (_, probe, _) = Train((p, o) => new SeqLengthWarmupTrainer(new SeqLengthWarmup(duration: 1.0, minSeqLength: 8, maxSeqLength: 32, stepSize: 8), p, o),
             MethodsSetup.Tokens());
         long[] lengths = probe.InputShapes.Select(s => s[1]).ToArray();
-        // 8 + 24 * k/8, down to a multiple of 8.
-        Assert.That(lengths, Is.EqualTo(new long[] { 8, 8, 8, 16, 16, 16, 24, 24 }));
+        // Composer's schedule: (32 - 8) / 8 = 3 steps over 8 warmup batches, one every 8 / 3 = 2 batches.
+        Assert.That(lengths, Is.EqualTo(new long[] { 8, 8, 16, 16, 24, 24, 32, 32 }));
     }
 
     [Test]
@@ -118,12 +118,14 @@ public class MethodsInTrainerTests
     {
         var freezing = new LayerFreezing(freezeStart: 0.0, freezeLevel: 1.0);
         var (trainer, probe, _) = Train((p, o) => new LayerFreezingTrainer(freezing, p, o));
-        // Five leaves (conv, relu, pool, flatten, fc). Half-way the share is 0.5: conv and relu freeze; at the end all.
-        Assert.That(freezing.FrozenLayers, Is.EqualTo(5));
-        float[] convAfterEpoch1 = probe.FirstParameterAtEpochEnd[0];
-        Assert.That(trainer.State.Model.parameters().First().data<float>().ToArray(), Is.EqualTo(convAfterEpoch1), "conv is frozen in epoch 2");
-        float[] fcAfterEpoch1 = probe.LastParameterAtEpochEnd[0];
-        Assert.That(probe.LastParameterAtEpochEnd[1], Is.Not.EqualTo(fcAfterEpoch1), "fc still trains in epoch 2");
+        // As Composer counts them, the layers are the leaves with parameters (conv and fc, not relu, pool or flatten),
+        // and the last never freezes: half-way int(0.5 * 1) = 0 layers freeze, at the end int(1.0 * 1) = 1, the conv.
+        Assert.That(freezing.FrozenLayers, Is.EqualTo(1));
+        Assert.That(probe.FirstParameterAtEpochEnd[1], Is.Not.EqualTo(probe.FirstParameterAtEpochEnd[0]), "conv still trains in epoch 2");
+        var parameters = trainer.State.Model.parameters().ToList();
+        Assert.That((parameters.First().requires_grad, parameters.Last().requires_grad), Is.EqualTo((false, true)), "conv frozen at the end, fc never");
+        Assert.That(trainer.State.Optimizer.ParamGroups.OfType<TorchSharp.Modules.ParamGroup>().Sum(g => g.Parameters.Count()), Is.EqualTo(2),
+            "fc's weight and bias stay in the optimizer");
     }
 
     [Test]

@@ -185,15 +185,20 @@ public class SequenceMethodsTests
     }
 
     [Test]
-    public void SequenceLengthWarmupWithoutTruncationCutsPiecesAndRepeatsLabels()
+    public void SequenceLengthWarmupWithoutTruncationReChunksTokenTensorsAndRefusesPerSampleLabels()
     {
-        Batch pieces = Functional.SetBatchSequenceLength(Padded(), 3, truncate: false);
+        Batch padded = Padded();
+        Batch language = new(padded.Where(p => p.Key != Batch.Labels).Append(new(Batch.Labels, padded.Inputs + 1)));
+        Batch pieces = Functional.SetBatchSequenceLength(language, 4, truncate: false);
         Assert.Multiple(() =>
         {
+            // [2, 6] at 4: 12 tokens make 3 rows of 4, across the samples, as Composer's view(-1) and view(-1, 4).
             Assert.That(pieces.Inputs.data<long>().ToArray(), Is.EqualTo(Enumerable.Range(0, 12).Select(i => (long)i)));
-            Assert.That(pieces.Inputs.shape, Is.EqualTo(new long[] { 4, 3 }));
-            Assert.That(pieces[Batch.AttentionMask].shape, Is.EqualTo(new long[] { 4, 3 }));
-            Assert.That(pieces.Targets.data<long>().ToArray(), Is.EqualTo(new long[] { 0, 0, 1, 1 }));
+            Assert.That(pieces.Inputs.shape, Is.EqualTo(new long[] { 3, 4 }));
+            Assert.That(pieces[Batch.AttentionMask].shape, Is.EqualTo(new long[] { 3, 4 }));
+            Assert.That(pieces.Targets.data<long>().ToArray(), Is.EqualTo(Enumerable.Range(1, 12).Select(i => (long)i)));
         });
+        var error = Assert.Throws<ArgumentException>(() => Functional.SetBatchSequenceLength(padded, 3, truncate: false));
+        Assert.That(error!.Message, Does.Contain("'labels' is [2]"));
     }
 }

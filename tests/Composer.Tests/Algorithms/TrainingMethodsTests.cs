@@ -91,9 +91,10 @@ public class TrainingMethodsTests
         }
         Step(); // momentum now holds a velocity for every parameter
 
-        // Three leaf modules; at 0.75 of training with start 0.5 the share is 0.5: one layer.
-        var (frozen, share) = Functional.FreezeLayers(model, optimizer, elapsed: 0.75);
-        Assert.That((frozen, share), Is.EqualTo((1, 0.5)));
+        // Two layers (a and b; relu has no parameters), the last never frozen: at the end the share is 1, int(1 * 1) = 1.
+        Assert.That(Functional.FreezeLayers(model, optimizer, elapsed: 0.75), Is.EqualTo((0, 0.5)), "int(0.5 * 1) = 0");
+        var (frozen, share) = Functional.FreezeLayers(model, optimizer, elapsed: 1.0);
+        Assert.That((frozen, share), Is.EqualTo((1, 1.0)));
         Assert.That(optimizer.ParamGroups.OfType<TorchSharp.Modules.ParamGroup>().Sum(g => g.Parameters.Count()), Is.EqualTo(2),
             "a's weight and bias left the optimizer; b's stay");
         float[] first = Values(model.named_parameters().First(p => p.name == "a.weight").parameter.clone());
@@ -141,30 +142,50 @@ public class TrainingMethodsTests
     }
 
     [Test]
-    public void SequenceLengthGrowsInStepsOverTheWarmup()
+    public void SequenceLengthGrowsInStepsOverTheWarmupAsComposerCountsThem()
     {
-        Assert.That(Functional.WarmupSequenceLength(0, 0.3, 8, 1024, 8), Is.EqualTo(8));
-        // 8 + 1016 * 0.5 = 516 -> 512
-        Assert.That(Functional.WarmupSequenceLength(0.15, 0.3, 8, 1024, 8), Is.EqualTo(512));
-        Assert.That(Functional.WarmupSequenceLength(0.5, 0.3, 8, 1024, 8), Is.EqualTo(1024));
+        // 1000 batches, warmup 300: (1024 - 8) / 8 = 127 steps, one every 300 / 127 = 2 batches.
+        Assert.That(Functional.WarmupSequenceLength(0, 1000, 0.3, 8, 1024, 8), Is.EqualTo(8));
+        Assert.That(Functional.WarmupSequenceLength(1, 1000, 0.3, 8, 1024, 8), Is.EqualTo(8));
+        Assert.That(Functional.WarmupSequenceLength(150, 1000, 0.3, 8, 1024, 8), Is.EqualTo(8 * 75 + 8));
+        Assert.That(Functional.WarmupSequenceLength(254, 1000, 0.3, 8, 1024, 8), Is.EqualTo(1024), "127 steps reach the maximum by batch 254");
+        Assert.That(Functional.WarmupSequenceLength(999, 1000, 0.3, 8, 1024, 8), Is.EqualTo(1024));
+        Assert.That(Functional.WarmupSequenceLength(3, 10, 0.3, 8, 1024, 8), Is.EqualTo(32), "fewer warmup batches than steps: a step every batch");
     }
 
     [Test]
-    public void SetBatchSequenceLengthTruncatesOrCutsIntoPieces()
+    public void SetBatchSequenceLengthTruncatesOrReChunksTheWholeBatch()
     {
         using var inputs = arange(12, int64).view(2, 6);
         using var labels = tensor(new long[] { 7, 9 });
 
         Batch truncated = Functional.SetBatchSequenceLength(new Batch(inputs, labels), 4);
         Assert.That(truncated.Inputs.data<long>().ToArray(), Is.EqualTo(new long[] { 0, 1, 2, 3, 6, 7, 8, 9 }));
-        Assert.That(truncated.Targets.data<long>().ToArray(), Is.EqualTo(new long[] { 7, 9 }));
+        Assert.That(truncated.Targets.data<long>().ToArray(), Is.EqualTo(new long[] { 7, 9 }), "a label per sample is kept when truncating");
 
-        Batch pieces = Functional.SetBatchSequenceLength(new Batch(inputs, labels), 3, truncate: false);
-        Assert.That(pieces.Inputs.shape, Is.EqualTo(new long[] { 4, 3 }));
-        Assert.That(pieces.Inputs.data<long>().ToArray(), Is.EqualTo(Enumerable.Range(0, 12).Select(i => (long)i)));
-        Assert.That(pieces.Targets.data<long>().ToArray(), Is.EqualTo(new long[] { 7, 7, 9, 9 }));
+        using var ids = arange(20, int64).view(2, 10);
+        Batch pieces = Functional.SetBatchSequenceLength(new Batch(ids, ids + 100), 4, truncate: false);
+        Assert.That(pieces.Inputs.shape, Is.EqualTo(new long[] { 5, 4 }), "[2, 10] at 4 is [5, 4]: flattened, re-chunked");
+        Assert.That(pieces.Inputs.data<long>().ToArray(), Is.EqualTo(Enumerable.Range(0, 20).Select(i => (long)i)));
+        Assert.That(pieces.Targets.data<long>().ToArray(), Is.EqualTo(Enumerable.Range(100, 20).Select(i => (long)i)));
+        var error = Assert.Throws<ArgumentException>(() => Functional.SetBatchSequenceLength(new Batch(inputs, labels), 3, truncate: false));
+        Assert.That(error!.Message, Does.Contain("truncate: true"));
 
         Batch lm = Functional.SetBatchSequenceLength(new Batch(inputs, inputs + 1), 2);
         Assert.That(lm.Targets.data<long>().ToArray(), Is.EqualTo(new long[] { 1, 2, 7, 8 }), "sequence targets are cut like the inputs");
+    }
+
+    [Test]
+    public void PreservingTheEndOfSequenceWritesEachLastRealTokenAtTheNewEnd()
+    {
+        // Composer's docstring example: [10 .. 15] at 3 is [10, 11, 15]; a sequence of 2 real tokens keeps its own end.
+        var batch = new Batch([
+            new(Batch.InputIds, tensor(new long[,] { { 10, 11, 12, 13, 14, 15 }, { 20, 21, 0, 0, 0, 0 } })),
+            new(Batch.AttentionMask, tensor(new long[,] { { 1, 1, 1, 1, 1, 1 }, { 1, 1, 0, 0, 0, 0 } })),
+            new(Batch.Labels, tensor(new long[] { 1, 0 }))]);
+        Batch cut = Functional.SetBatchSequenceLength(batch, 3, preserveEndOfSequence: true);
+        Assert.That(cut.Inputs.data<long>().ToArray(), Is.EqualTo(new long[] { 10, 11, 15, 20, 21, 0 }));
+        Assert.That(cut[Batch.AttentionMask].data<long>().ToArray(), Is.EqualTo(new long[] { 1, 1, 1, 1, 1, 0 }));
+        Assert.Throws<ArgumentException>(() => Functional.SetBatchSequenceLength(new Batch(arange(12, int64).view(2, 6), tensor(new long[] { 1, 0 })), 3, preserveEndOfSequence: true));
     }
 }

@@ -90,8 +90,16 @@ public class ComposerSchedulerTests
         AssertSchedule(new PolynomialWithWarmupScheduler("3ba", power: 2), k => k < 3 ? k / 3.0 : Math.Pow(1 - (k - 3) / 9.0, 2));
 
     [Test]
-    public void ConstantWithWarmupRisesToAlpha() =>
-        AssertSchedule(new ConstantWithWarmupScheduler("3ba", alpha: 0.5, tMax: "6ba"), k => k < 3 ? 0.5 * k / 3.0 : k < 6 ? 0.5 : 1);
+    public void ConstantWithWarmupRisesToAlphaAndStaysThereAsComposerBuildsIt() =>
+        AssertSchedule(new ConstantWithWarmupScheduler("3ba", alpha: 0.5), k => k < 3 ? 0.5 * k / 3.0 : 0.5);
+
+    [TestCase("6ba")]
+    [TestCase("0.5dur")]
+    public void AWarmupSchedulerWhoseTMaxEndsBeforeTheRunIsAnErrorAtTheFirstBatch(string tMax)
+    {
+        var error = Assert.Throws<ArgumentException>(() => Rates("4ep", 1.0, new ConstantWithWarmupScheduler("3ba", alpha: 0.5, tMax: tMax)));
+        Assert.That(error!.Message, Does.Contain("must be at least the max duration 4ep"));
+    }
 
     [Test]
     public void MultiStepWithWarmupRisesThenSteps() =>
@@ -134,7 +142,8 @@ public class ComposerSchedulerTests
     [Test]
     public void WarmupAndTMaxInDifferentUnitsIsAClearError()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => Rates("4ep", 1.0, new LinearWithWarmupScheduler("2sp", tMax: "6ba")));
-        Assert.That(e!.Message, Does.Contain("same unit"));
+        // Raised at the first batch, inside the warmup, as Composer checks at every call.
+        var e = Assert.Throws<ArgumentException>(() => Rates("4ep", 1.0, new LinearWithWarmupScheduler("2sp", tMax: "12ba")));
+        Assert.That(e!.Message, Does.Contain("different units"));
     }
 }

@@ -69,7 +69,7 @@ internal static class TextSetup
         });
 
     public static TrainerOptions Options(string maxDuration, bool shuffle = true, int? microbatch = null, double dropout = 0.1,
-        int seed = 5, bool autoresume = false, string? evalInterval = null)
+        int seed = 5, bool autoresume = false, string? evalInterval = null, string warmup = "2ba")
     {
         torch.manual_seed(seed);
         var model = new TextClassifier(vocabularySize: 64, numClasses: 2, maxSequenceLength: 8, dimension: 16, heads: 2, layers: 1, dropout: dropout);
@@ -83,7 +83,7 @@ internal static class TextSetup
             EvalInterval = evalInterval is null ? null : Time.Parse(evalInterval),
             MaxDuration = Time.Parse(maxDuration),
             Optimizer = optimizer,
-            Schedulers = [new LinearWithWarmupScheduler(tWarmup: "2ba")],
+            Schedulers = [new LinearWithWarmupScheduler(tWarmup: warmup)],
             DeviceTrainMicrobatchSize = microbatch,
             Seed = seed,
             Autoresume = autoresume,

@@ -12,8 +12,10 @@ public enum ClippingType
     /// <summary>Clamp each gradient element to [-threshold, threshold] (<c>clip_grad_value_</c>).</summary>
     Value,
     /// <summary>
-    /// Adaptive gradient clipping (Brock et al., 2021, arXiv:2102.06171): scale each unit's gradient so its norm is
-    /// at most threshold × max(‖unit's weights‖, 1e-3).
+    /// Adaptive gradient clipping (Brock et al., 2021, arXiv:2102.06171) as Composer computes it: each unit's gradient
+    /// is scaled by min(1, threshold × ‖unit's weights‖ / ‖unit's gradient‖), 1 where that is 0/0. There is no floor on
+    /// the weights' norm (the paper's ε = 1e-3), so a unit whose weights are all zero (a zero-initialised bias) gets a
+    /// zero gradient, as in Composer.
     /// </summary>
     Adaptive,
 }
@@ -53,19 +55,16 @@ public static partial class Functional
         }
     }
 
-    // TorchSharp has no AGC: unit-wise norms (over every dimension but the first; the whole tensor for vectors and scalars).
-    private static void ClipAdaptively(Tensor parameter, double threshold, double eps = 1e-3)
+    // Composer's _get_clipped_gradient_coeff: unit-wise norms (over every dimension but the first; the whole tensor for
+    // vectors and scalars), coefficient (w_norm * threshold / g_norm) with NaN (0/0) as 1, at most 1.
+    private static void ClipAdaptively(Tensor parameter, double threshold)
     {
         Tensor grad = parameter.grad!;
-        long[] dims = parameter.dim() <= 1 ? [] : Enumerable.Range(1, (int)parameter.dim() - 1).Select(d => (long)d).ToArray();
-        Tensor weightNorm = UnitNorm(parameter, dims);
-        Tensor gradNorm = UnitNorm(grad, dims);
-        Tensor maxNorm = weightNorm.clamp_min(eps) * threshold;
-        // Scale only the units whose gradient is too large; the others keep a factor of 1.
-        Tensor scale = where(gradNorm > maxNorm, maxNorm / gradNorm.clamp_min(1e-6), ones_like(gradNorm));
-        grad.mul_(scale);
+        long[] dims = parameter.dim() <= 1 ? [0] : Enumerable.Range(1, (int)parameter.dim() - 1).Select(d => (long)d).ToArray();
+        bool keepdim = parameter.dim() > 1;
+        Tensor weightNorm = linalg.vector_norm(parameter.detach(), 2, dims, keepdim);
+        Tensor gradNorm = linalg.vector_norm(grad, 2, dims, keepdim);
+        Tensor coefficient = weightNorm.mul_(threshold).div_(gradNorm).nan_to_num_(nan: 1.0).clamp_(max: 1.0);
+        grad.mul_(coefficient);
     }
-
-    private static Tensor UnitNorm(Tensor t, long[] dims) =>
-        dims.Length == 0 ? t.norm() : t.pow(2).sum(dims, keepdim: true).sqrt();
 }

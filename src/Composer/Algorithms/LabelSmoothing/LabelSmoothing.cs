@@ -15,11 +15,11 @@ public sealed class LabelSmoothing : Algorithm
     private Tensor? _originalTargets;
 
     /// <summary>Creates the algorithm.</summary>
-    /// <param name="smoothing">The probability mass spread uniformly over the classes, in <c>[0, 1)</c>.</param>
+    /// <param name="smoothing">The probability mass spread uniformly over the classes, in <c>[0, 1]</c> (1 ignores the targets).</param>
     public LabelSmoothing(double smoothing = 0.1)
     {
-        if (smoothing is < 0 or >= 1 || double.IsNaN(smoothing))
-            throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "Label smoothing must be in [0, 1).");
+        if (smoothing is < 0 or > 1 || double.IsNaN(smoothing))
+            throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "Label smoothing must be in [0, 1].");
         Smoothing = smoothing;
     }
 

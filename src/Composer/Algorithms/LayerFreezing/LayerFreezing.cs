@@ -31,7 +31,7 @@ public sealed class LayerFreezing : Algorithm, IStateful
     public double FreezeStart { get; }
     /// <summary>The share of layers frozen at the end.</summary>
     public double FreezeLevel { get; }
-    /// <summary>How many leaf modules are frozen.</summary>
+    /// <summary>How many layers are frozen (see <see cref="Functional.Layers"/>).</summary>
     public int FrozenLayers { get; private set; }
 
     /// <summary>Keeps the state, so a checkpoint can freeze the layers again when it is loaded.</summary>
@@ -52,6 +52,6 @@ public sealed class LayerFreezing : Algorithm, IStateful
     {
         FrozenLayers = (int)state.GetNumber("frozenLayers");
         if (_state is null) throw new InvalidOperationException("LayerFreezing loads its state after Event.Init.");
-        Functional.FreezeFirst(Functional.LeafModules(_state.Model), _state.Optimizer, FrozenLayers);
+        Functional.FreezeFirst(Functional.Layers(_state.Model), _state.Optimizer, FrozenLayers);
     }
 }

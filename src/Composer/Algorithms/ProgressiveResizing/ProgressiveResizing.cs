@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using Composer.Core;
 
 namespace Composer.Algorithms;
@@ -5,7 +6,7 @@ namespace Composer.Algorithms;
 /// <summary>
 /// Trains on smaller images early and full-size images at the end, like
 /// <c>composer.algorithms.ProgressiveResizing</c>. See <see cref="Functional.ProgressiveResizingScale"/> and
-/// <see cref="Functional.ResizeBatch"/>.
+/// <see cref="Functional.ResizeBatch(Tensor, Tensor, double, ResizeMode, bool)"/>.
 /// </summary>
 /// <remarks>
 /// Touvron et al., 2019 (FixRes, arXiv:1906.06423) and fast.ai's progressive resizing. Composer's defaults: resize,
@@ -40,17 +41,30 @@ public sealed class ProgressiveResizing : Algorithm
     /// <summary>Widths are multiples of this many pixels.</summary>
     public int SizeIncrement { get; }
 
+    /// <summary>
+    /// Resize the targets with the inputs (Composer's <c>resize_targets</c>), for segmentation masks; class labels are
+    /// left as they are when false (the default).
+    /// </summary>
+    public bool ResizeTargets { get; init; }
+
     /// <summary>The scale of the last batch.</summary>
     public double Scale { get; private set; } = 1;
 
     /// <summary>Resizes the batch's images to the scale of this point of training.</summary>
     [OnEvent(Event.AfterDataloader)]
     [Rewrites(Rewrite.Inputs)]
+    [Rewrites(Rewrite.Targets)]
     public void Resize(State state)
     {
         Scale = Functional.ProgressiveResizingScale(state.Progress, state.Batch.Inputs.shape[3],
             InitialScale, DelayFraction, FinetuneFraction, SizeIncrement);
-        if (Scale < 1)
+        if (Scale >= 1) return;
+        if (!ResizeTargets)
+        {
             state.Batch = state.Batch with { Inputs = Functional.ResizeBatch(state.Batch.Inputs, Scale, Mode) };
+            return;
+        }
+        (Tensor inputs, Tensor targets) = Functional.ResizeBatch(state.Batch.Inputs, state.Batch.Targets, Scale, Mode, resizeTargets: true);
+        state.Batch = state.Batch with { Inputs = inputs, Targets = targets };
     }
 }
