@@ -39,6 +39,9 @@ public sealed class CutMix : Algorithm
     /// <summary>The key of the targets mixed by area; null for the batch's <see cref="Data.Batch.TargetsKey"/> (Composer's <c>target_key</c>).</summary>
     public string? TargetKey { get; init; }
 
+    /// <summary>Draw box centres so every pixel is equally likely to be cut (Composer's <c>uniform_sampling</c>; off by default).</summary>
+    public bool UniformSampling { get; init; }
+
     /// <summary>The share of each image that is its own in the current batch.</summary>
     public double Lambda => _lambda;
 
@@ -50,7 +53,7 @@ public sealed class CutMix : Algorithm
         string inputKey = InputKey ?? state.Batch.InputsKey;
         Tensor targets = state.Batch.Require(TargetKey ?? state.Batch.TargetsKey, nameof(CutMix));
         (Tensor input, Tensor permuted, double lambda) =
-            Functional.CutMixBatch(state.Batch.Require(inputKey, nameof(CutMix)), targets, Alpha);
+            Functional.CutMixBatch(state.Batch.Require(inputKey, nameof(CutMix)), targets, Alpha, uniformSampling: UniformSampling);
         _lambda = lambda;
         _permutedTarget = permuted;
         state.Batch = state.Batch.With(inputKey, input);

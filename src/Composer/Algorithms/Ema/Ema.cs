@@ -21,7 +21,7 @@ public sealed class Ema : Algorithm, IStateful, IDisposable
     private Dictionary<string, Tensor>? _training;
     private bool _averageInModel;
 
-    /// <summary>Creates the algorithm.</summary>
+    /// <summary>Creates the algorithm from a half-life.</summary>
     /// <param name="halfLife">After this long a weight's influence on the average halves, in ba or ep (for example <c>"10ba"</c>).</param>
     /// <param name="updateInterval">How often to update the average, in the half-life's unit; <c>1</c> of that unit when omitted.</param>
     /// <param name="emaStart">When averaging starts; before it the average follows the weights. In the half-life's unit or dur.</param>
@@ -33,16 +33,30 @@ public sealed class Ema : Algorithm, IStateful, IDisposable
         Time interval = updateInterval is null ? new Time(1, life.Unit) : Time.Parse(updateInterval);
         if (interval.Unit != life.Unit || interval.Value == 0)
             throw new ArgumentException($"The EMA update interval must be a positive time in the half-life's unit ({Time.Suffix(life.Unit)}); got \"{updateInterval}\".", nameof(updateInterval));
-        _emaStart = Time.Parse(emaStart);
-        if (_emaStart.Unit != TimeUnit.Duration && _emaStart.Unit != life.Unit)
-            throw new ArgumentException($"The EMA start must be in dur or in the half-life's unit ({Time.Suffix(life.Unit)}); got \"{emaStart}\".", nameof(emaStart));
+        _emaStart = ParseStart(emaStart, life.Unit);
         HalfLife = life;
         UpdateInterval = interval;
         Smoothing = Functional.EmaSmoothing(life.Value, interval.Value);
     }
 
-    /// <summary>The half-life of a weight's influence on the average.</summary>
-    public Time HalfLife { get; }
+    /// <summary>Creates the algorithm from the smoothing itself, as Composer's <c>EMA(half_life=None, smoothing=...)</c>.</summary>
+    /// <param name="smoothing">The weight kept from the average at each update, in [0, 1] (0.999 averages over about 1000 updates).</param>
+    /// <param name="updateInterval">How often to update the average, in ba or ep.</param>
+    /// <param name="emaStart">When averaging starts; in the interval's unit or dur.</param>
+    public Ema(double smoothing, string updateInterval = "1ba", string emaStart = "0.0dur")
+    {
+        if (!(smoothing >= 0 && smoothing <= 1))
+            throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "The EMA smoothing is a weight in [0, 1], such as 0.999.");
+        Time interval = Time.Parse(updateInterval);
+        if (interval.Unit is not (TimeUnit.Batch or TimeUnit.Epoch) || interval.Value == 0)
+            throw new ArgumentException($"The EMA update interval must be a positive number of batches or epochs, such as \"1ba\"; got \"{updateInterval}\".", nameof(updateInterval));
+        _emaStart = ParseStart(emaStart, interval.Unit);
+        UpdateInterval = interval;
+        Smoothing = smoothing;
+    }
+
+    /// <summary>The half-life of a weight's influence on the average; null when created from the smoothing.</summary>
+    public Time? HalfLife { get; }
 
     /// <summary>How often the average is updated.</summary>
     public Time UpdateInterval { get; }
@@ -151,5 +165,13 @@ public sealed class Ema : Algorithm, IStateful, IDisposable
         using var noGrad = no_grad();
         return Functional.NamedWeights(model).ToDictionary(
             w => w.Name, w => w.Weight.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
+    }
+
+    private static Time ParseStart(string emaStart, TimeUnit unit)
+    {
+        Time start = Time.Parse(emaStart);
+        if (start.Unit != TimeUnit.Duration && start.Unit != unit)
+            throw new ArgumentException($"The EMA start must be in dur or in the unit of its times ({Time.Suffix(unit)}); got \"{emaStart}\".", nameof(emaStart));
+        return start;
     }
 }

@@ -7,8 +7,9 @@ public static partial class Functional
 {
     /// <summary>
     /// One step of an exponential moving average of weights (Polyak and Juditsky, 1992):
-    /// <c>ema = smoothing * ema + (1 - smoothing) * weight</c> for every parameter and floating-point
-    /// buffer of <paramref name="model"/>, in place; integer buffers (counters) are copied.
+    /// <c>ema = smoothing * ema + (1 - smoothing) * weight</c> for every parameter and buffer of <paramref name="model"/>,
+    /// in place, as Composer's <c>compute_ema</c> (an integer buffer, such as a batch-norm counter, gets the average
+    /// truncated to an integer).
     /// </summary>
     /// <param name="model">The model being trained.</param>
     /// <param name="emaWeights">The averaged weights, by the names of <c>model.named_parameters()</c> and <c>named_buffers()</c>.</param>
@@ -24,10 +25,8 @@ public static partial class Functional
         {
             if (!emaWeights.TryGetValue(name, out Tensor? average))
                 throw new ArgumentException($"The EMA weights have no entry for '{name}'; create them from this model.", nameof(emaWeights));
-            if (average.is_floating_point())
-                average.mul_(smoothing).add_(weight, alpha: 1 - smoothing);
-            else
-                average.copy_(weight);
+            // As Composer's compute_ema, integer buffers too: the average, truncated back to the buffer's type.
+            average.copy_(average * smoothing + weight * (1 - smoothing));
         }
     }
 
