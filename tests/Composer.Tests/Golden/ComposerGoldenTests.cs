@@ -3,6 +3,7 @@ using Composer.Core;
 using Composer.Data;
 using Composer.Loss;
 using Composer.Optim;
+using Composer.Algorithms;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -78,6 +79,29 @@ public class ComposerGoldenTests
                 break;
             case "compute_ema": ComputeEma(inputs, expected); break;
             case "optimizer": Optimizer(inputs, expected); break;
+            case "blur_max_pool":
+                long k = inputs.GetProperty("kernel").GetInt64(), st = inputs.GetProperty("stride").GetInt64(), pad = inputs.GetProperty("padding").GetInt64();
+                Close(new BlurMaxPool2d(nn.MaxPool2d(k, st, pad)).call(T(inputs, "input")), expected);
+                break;
+            case "blur_conv": BlurConv(inputs, expected); break;
+            case "squeeze_excite":
+                var block = new SqueezeExcite2d(inputs.GetProperty("channels").GetInt64(), inputs.GetProperty("latent").GetDouble());
+                var named = block.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                using (no_grad())
+                {
+                    named.Single(p => p.Key.EndsWith("fc1.weight", StringComparison.Ordinal)).Value.copy_(T(inputs, "fc1"));
+                    named.Single(p => p.Key.EndsWith("fc2.weight", StringComparison.Ordinal)).Value.copy_(T(inputs, "fc2"));
+                }
+                Close(block.call(T(inputs, "input")), expected);
+                break;
+            case "ghost_batch_norm":
+                var batchNorm = nn.BatchNorm2d(3);
+                var ghostNorm = new GhostBatchNorm2d(batchNorm, inputs.GetProperty("ghostBatchSize").GetInt32());
+                ghostNorm.train();
+                Close(ghostNorm.call(T(inputs, "input")), expected.GetProperty("output"));
+                Close(batchNorm.running_mean!, expected.GetProperty("runningMean"));
+                Close(batchNorm.running_var!, expected.GetProperty("runningVar"));
+                break;
             case "ema_smoothing":
                 Assert.That(new Composer.Algorithms.Ema(inputs.GetProperty("halfLife").GetString()!, inputs.GetProperty("updateInterval").GetString()).Smoothing,
                     Is.EqualTo(expected.GetDouble()).Within(1e-15));
@@ -235,6 +259,18 @@ public class ComposerGoldenTests
         Functional.ComputeEma(model, average, inputs.GetProperty("smoothing").GetDouble());
         foreach (JsonProperty p in expected.EnumerateObject())
             Close(average[p.Name], p.Value);
+    }
+
+    private static void BlurConv(JsonElement inputs, JsonElement expected)
+    {
+        long stride = inputs.GetProperty("stride").GetInt64();
+        var conv = nn.Conv2d(3, 4, 3, stride: stride, padding: 1);
+        using (no_grad())
+        {
+            conv.weight!.copy_(T(inputs, "weight"));
+            conv.bias!.copy_(T(inputs, "bias"));
+        }
+        Close(new BlurConv2d(conv, inputs.GetProperty("blurFirst").GetBoolean()).call(T(inputs, "input")), expected);
     }
 
     // Five steps with a schedule (the rate times 1, 0.5, 0.25, 0.25, 0.1) and fixed gradients.

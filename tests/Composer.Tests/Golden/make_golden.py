@@ -98,6 +98,8 @@ standardization = load('composer.algorithms.weight_standardization', 'algorithms
 selective = load('composer.algorithms.selective_backprop', 'algorithms/selective_backprop/selective_backprop.py')
 alibi = load('composer.algorithms.alibi.utils', 'algorithms/alibi/attention_surgery_functions/utils.py')
 decoupled = load('composer.optim.decoupled_weight_decay', 'optim/decoupled_weight_decay.py')
+ghost = load('composer.algorithms.ghost_batchnorm', 'algorithms/ghost_batchnorm/ghost_batchnorm.py')
+squeeze = load('composer.algorithms.squeeze_excite', 'algorithms/squeeze_excite/squeeze_excite.py')
 
 
 def t(x):
@@ -350,6 +352,39 @@ for heads in [4, 6, 12]:
 for elapsed, batch in [(0.4, 1), (0.5, 2), (0.5, 3), (0.7, 4), (0.89, 5), (0.9, 2)]:
     case('should_selective_backprop', f'{elapsed}-{batch}', {'elapsed': elapsed, 'batch': batch, 'start': 0.5, 'end': 0.9, 'interrupt': 2},
          bool(selective.should_selective_backprop(elapsed, batch, 0.5, 0.9, 2)))
+
+# ---------------------------------------------------------------- BlurPool's layers and ghost batch norm (no random weights)
+image = fixed(2, 3, 9, 8, seed=14)
+for kernel, stride, padding in [(2, 2, 0), (3, 2, 1), (3, 1, 1)]:
+    pool = torch.nn.MaxPool2d(kernel, stride, padding)
+    case('blur_max_pool', f'{kernel}-{stride}-{padding}', {'input': t(image), 'kernel': kernel, 'stride': stride, 'padding': padding},
+         t(blur.BlurMaxPool2d.from_maxpool2d(pool, 0)(image)))
+for stride, blur_first in [(2, True), (2, False), (1, True)]:
+    conv = torch.nn.Conv2d(3, 4, 3, stride=stride, padding=1)
+    with torch.no_grad():
+        conv.weight.copy_(fixed(4, 3, 3, 3, seed=15))
+        conv.bias.copy_(fixed(4, seed=16))
+    case('blur_conv', f'{stride}-{blur_first}', {'input': t(image), 'weight': t(conv.weight), 'bias': t(conv.bias), 'stride': stride,
+                                                 'blurFirst': blur_first},
+         t(blur.BlurConv2d.from_conv2d(conv, 0, blur_first=blur_first)(image)))
+batch_images = fixed(8, 3, 4, 4, seed=17) * 2 + 1
+for size in [2, 3, 8]:
+    norm = ghost.GhostBatchNorm2d.from_batchnorm(torch.nn.BatchNorm2d(3), ghost_batch_size=size)
+    norm.train()
+    out = norm(batch_images)
+    case('ghost_batch_norm', f'{size}', {'input': t(batch_images), 'ghostBatchSize': size},
+         {'output': t(out), 'runningMean': t(norm.batchnorm.running_mean), 'runningVar': t(norm.batchnorm.running_var)})
+
+# Squeeze-excite's block with its two layers' weights set: the latent width rule and the forward pass.
+for channels, latent in [(16, 0.25), (16, 3), (12, 0.5)]:
+    block = squeeze.SqueezeExcite2d(channels, latent)
+    with torch.no_grad():
+        block.pool_and_mlp[2].weight.copy_(fixed(*block.pool_and_mlp[2].weight.shape, seed=18))
+        block.pool_and_mlp[4].weight.copy_(fixed(*block.pool_and_mlp[4].weight.shape, seed=19))
+    x = fixed(2, channels, 3, 3, seed=20)
+    case('squeeze_excite', f'{channels}-{latent}', {'input': t(x), 'channels': channels, 'latent': latent,
+                                                   'fc1': t(block.pool_and_mlp[2].weight), 'fc2': t(block.pool_and_mlp[4].weight)},
+         t(block(x)))
 
 # ---------------------------------------------------------------- Composer's optimizers
 for name, kwargs in [('DecoupledSGDW', dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
