@@ -131,7 +131,11 @@ public class EventOrderTests
         Assert.That(trainer.State.Timestamp.Batch, Is.EqualTo(2));
         Assert.That(recorder.Events.Count(e => e == Event.BatchEnd), Is.EqualTo(2));
         Assert.That(recorder.Events, Does.Not.Contain(Event.EpochEnd));
-        Assert.That(recorder.Events.SkipWhile(e => e != Event.FitEnd).First(), Is.EqualTo(Event.FitEnd));
+        // After the stopping batch's end: its checkpoint event, FitEnd, and only the final evaluation, as Composer's
+        // _train_loop leaves its loop and runs the evaluators after FIT_END; no batch or epoch event follows.
+        Event[] afterStop = [.. recorder.Events.SkipWhile(e => e != Event.BatchEnd).Skip(1).SkipWhile(e => e != Event.BatchEnd).Skip(1)];
+        Assert.That(afterStop.Take(2), Is.EqualTo(new[] { Event.BatchCheckpoint, Event.FitEnd }));
+        Assert.That(afterStop.Skip(2).Select(e => e.ToString()), Is.Not.Empty.And.All.StartWith("Eval"));
     }
 
     [Test]
