@@ -8,11 +8,8 @@ internal static class Events
     /// <summary>Every event, in the enum's (Composer's) order.</summary>
     public static readonly Event[] All = (Event[])Enum.GetValues(typeof(Event));
 
-    /// <summary>
-    /// Composer reverses the algorithms (first in, last out) on the events whose name starts with
-    /// AFTER_, and only those: not on the *_END events nor on EVAL_AFTER_*.
-    /// </summary>
-    public static bool RunsInReverse(Event @event) => @event.ToString().StartsWith("After", StringComparison.Ordinal);
+    /// <summary>Whether the algorithms run first in, last out at <paramref name="event"/> (<see cref="EventOrder"/>).</summary>
+    public static bool RunsInReverse(Event @event) => EventOrder.RunsInReverse(@event);
 
     /// <summary>Composer's Engine runs loggers, then callbacks, then algorithms at INIT; the reverse otherwise.</summary>
     public static bool IsInit(Event @event) => @event == Event.Init;

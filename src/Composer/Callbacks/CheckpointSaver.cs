@@ -47,9 +47,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         bool overwrite = false)
         : this(folder, filename, latestFilename, numCheckpointsToKeep, weightsOnly, overwrite)
     {
-        Time interval = Time.Parse(saveInterval);
-        if (interval.Value <= 0 || interval.Unit is TimeUnit.Second or TimeUnit.Iteration)
-            throw new ArgumentException($"The save interval must be a positive time in ep, ba, sp, tok or dur, such as \"1ep\" or \"500ba\"; got \"{saveInterval}\".", nameof(saveInterval));
+        Time interval = IntervalScheduler.RequireInterval(Time.Parse(saveInterval), nameof(saveInterval), "The save interval", allowZero: false);
         // Composer's create_interval_scheduler with its checkpoint events; the end of training is checked at both.
         _schedule = new IntervalScheduler(interval, Event.EpochCheckpoint, Event.BatchCheckpoint, Event.BatchCheckpoint, Event.EpochCheckpoint);
     }

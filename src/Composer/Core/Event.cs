@@ -3,7 +3,8 @@ namespace Composer.Core;
 
 /// <summary>
 /// The points of the training loop at which algorithms and callbacks run, in the order Composer declares
-/// them. The generated Trainer raises them in Composer's firing order; see the README for the loop.
+/// them. The generated Trainer raises them in Composer's firing order: its <c>Fit()</c> is the loop, and the header of
+/// the generated file lists the calls at each event.
 /// </summary>
 /// <remarks>
 /// The numeric values are part of the contract with the generator: append, never reorder.
@@ -95,4 +96,19 @@ enum Event
     PredictBatchEnd,
     /// <summary>At the end of prediction.</summary>
     PredictEnd,
+}
+
+/// <summary>Composer's rule on the order of the calls at an event, shared by the generator and the runtime.</summary>
+#if COMPOSER_GENERATOR
+internal
+#else
+public
+#endif
+static class EventOrder
+{
+    /// <summary>
+    /// Whether the algorithms run in reverse (first in, last out) at <paramref name="event"/>: Composer's Engine reverses
+    /// them on the events whose name starts with AFTER_, and only those (not on the *_END events nor on EVAL_AFTER_*).
+    /// </summary>
+    public static bool RunsInReverse(Event @event) => @event.ToString().StartsWith("After", System.StringComparison.Ordinal);
 }

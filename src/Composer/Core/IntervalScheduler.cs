@@ -30,9 +30,7 @@ public sealed class IntervalScheduler
     /// <exception cref="ArgumentException">The interval is negative or in seconds or iterations.</exception>
     public IntervalScheduler(Time interval, Event epochEvent, Event batchEvent, params Event[] finalEvents)
     {
-        if (interval.Value < 0 || interval.Unit is TimeUnit.Second or TimeUnit.Iteration)
-            throw new ArgumentException($"An interval is a time in ep, ba, sp, tok or dur, such as \"1ep\" or \"0.25dur\"; got {interval}.", nameof(interval));
-        _interval = interval;
+        _interval = RequireInterval(interval, nameof(interval), "An interval");
         _epochEvent = epochEvent;
         _batchEvent = batchEvent;
         _finalEvents = finalEvents;
@@ -40,6 +38,17 @@ public sealed class IntervalScheduler
 
     /// <summary>The interval.</summary>
     public Time Interval => _interval;
+
+    /// <summary>
+    /// The rule for an interval, wherever one is given: a time in ep, ba, sp, tok or dur; zero (no interval) only where
+    /// <paramref name="allowZero"/>.
+    /// </summary>
+    internal static Time RequireInterval(Time interval, string parameter, string what, bool allowZero = true) =>
+        (allowZero ? interval.Value < 0 : interval.Value <= 0) || interval.Unit is TimeUnit.Second or TimeUnit.Iteration
+            ? throw new ArgumentException(
+                $"{what} must be a {(allowZero ? "" : "positive ")}time in ep, ba, sp, tok or dur{(allowZero ? " (or zero for none)" : "")}, such as \"1ep\" or \"500ba\"; {interval} cannot be.",
+                parameter)
+            : interval;
 
     /// <summary>The batch at which the caller last acted (<see cref="Ran"/>); -1 before that.</summary>
     public long LastBatch { get; set; } = -1;

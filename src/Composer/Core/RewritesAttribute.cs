@@ -24,9 +24,9 @@ enum Rewrite
 }
 
 /// <summary>
-/// Declares what a member's event method changes. The generator shows it in the schedule and reports members
-/// whose rewrites conflict: two members that both interpolate the loss get warning CMP0011, as Composer warns at run
-/// time for MixUp with CutMix when both have <c>interpolate_loss=True</c>.
+/// Declares what a member's event method changes; repeat the attribute for each thing it changes. The generator
+/// reports members whose rewrites conflict: two members that both interpolate the loss get warning CMP0011, as Composer
+/// warns at run time for MixUp with CutMix when both have <c>interpolate_loss=True</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true, Inherited = false)]
 #if COMPOSER_GENERATOR

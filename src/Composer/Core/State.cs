@@ -107,14 +107,14 @@ public sealed class State
     public Time MaxDuration
     {
         get => _maxDuration;
-        set
-        {
-            if (value.Unit is TimeUnit.Duration or TimeUnit.Second or TimeUnit.Iteration)
-                throw new ArgumentException(
-                    $"The max duration must be in ep, ba, sp or tok (for example \"1ep\" or \"500ba\"); {value} cannot be.", nameof(value));
-            _maxDuration = value;
-        }
+        set => _maxDuration = RequireMaxDuration(value, nameof(value));
     }
+
+    /// <summary>The rule for a max duration, wherever one is set: a time in ep, ba, sp or tok.</summary>
+    internal static Time RequireMaxDuration(Time value, string parameter) =>
+        value.Unit is TimeUnit.Duration or TimeUnit.Second or TimeUnit.Iteration
+            ? throw new ArgumentException($"MaxDuration must be a time in ep, ba, sp or tok (for example \"1ep\" or \"500ba\"); {value} cannot be.", parameter)
+            : value;
 
     /// <summary>The fraction of <see cref="MaxDuration"/> done, as a time in <see cref="TimeUnit.Duration"/>.</summary>
     public Time ElapsedDuration => Time.FromDuration(Timestamp.Get(MaxDuration.Unit) / MaxDuration.Value);
@@ -158,15 +158,15 @@ public sealed class State
     public int Rank => Communicator.Rank;
 
     /// <summary>True when each rank's optimizer holds only the parameters that rank owns (<see cref="TrainerOptions.ShardOptimizerState"/>).</summary>
-    public bool ShardsOptimizerState => Parallel is { IsDistributed: true, ShardsOptimizerState: true };
+    public bool ShardsOptimizerState => Replicas is { IsDistributed: true, ShardsOptimizerState: true };
 
-    internal Distributed.DataParallel? Parallel { get; set; }
+    internal Distributed.DataParallel? Replicas { get; set; }
 
     /// <summary>
     /// Averages the gradients over the ranks as the trainer does after the backward pass, for a member that computes
     /// the gradients again afterwards (SAM's second pass). Does nothing in a single process.
     /// </summary>
-    public void ReduceGradients() => Parallel?.ReduceGradients();
+    public void ReduceGradients() => Replicas?.ReduceGradients();
 
     /// <summary>The training metrics by name; updated only when <see cref="TrainerOptions.ComputeTrainingMetrics"/> is set.</summary>
     public IReadOnlyDictionary<string, Metric> TrainMetrics { get; internal set; } = new Dictionary<string, Metric>();
@@ -188,16 +188,8 @@ public sealed class State
     {
         Algorithms = members.OfType<Algorithm>().ToArray();
         Callbacks = members.OfType<Callback>().ToArray();
-        // The type name keys a member's state; repeats of a type are told apart by their position.
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var stateful = new List<(string, IStateful)>();
-        foreach (object member in members)
-        {
-            string name = member.GetType().FullName ?? member.GetType().Name;
-            int count = seen[name] = seen.GetValueOrDefault(name) + 1;
-            if (member is IStateful s) stateful.Add((count == 1 ? name : $"{name}#{count}", s));
-        }
-        StatefulMembers = stateful;
+        // The type name keys a member's state: a trainer lists each type once (CMP0008).
+        StatefulMembers = [.. members.OfType<IStateful>().Select(s => (s.GetType().FullName ?? s.GetType().Name, s))];
     }
 
     /// <summary>

@@ -20,10 +20,13 @@ public sealed class Microbatches
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is less than 1.</exception>
     public Microbatches(int? size)
     {
-        if (size is < 1)
-            throw new ArgumentOutOfRangeException(nameof(size), size, "DeviceTrainMicrobatchSize must be at least 1 (or null for the whole batch).");
-        _size = size;
+        _size = RequireSize(size, nameof(size));
     }
+
+    /// <summary>The rule for a microbatch size, wherever one is set: at least 1, or null for the whole batch.</summary>
+    internal static int? RequireSize(int? size, string parameter) => size is < 1
+        ? throw new ArgumentOutOfRangeException(parameter, size, "DeviceTrainMicrobatchSize must be at least 1 (or null for the whole batch).")
+        : size;
 
     /// <summary>How many microbatches the last split made.</summary>
     public int Count { get; private set; }

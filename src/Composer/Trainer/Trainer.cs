@@ -29,10 +29,7 @@ public abstract class Trainer
     private readonly Func<State, Event, bool>? _evalPredicate;
     private readonly Stopwatch _batchClock = new();
     private readonly Dictionary<string, double> _lastMetrics = new(StringComparer.Ordinal);
-    private long _batchSamples;
-    private long _batchTokens;
     private Tensor? _lastLoss;
-    private Tensor? _batchLoss;
     private Tensor? _resumedRngState;
 
     /// <summary>Builds the state from <paramref name="options"/>; the generated constructor then raises <see cref="Event.Init"/>.</summary>
@@ -96,8 +93,8 @@ public abstract class Trainer
         LearningRates = new LearningRateSchedule(optimizer, State.Schedulers, State.TorchSchedulers,
             options.StepSchedulersEveryBatch, options.ScaleScheduleRatio);
         Microbatches = new Microbatches(options.DeviceTrainMicrobatchSize);
-        Parallel = parallel;
-        State.Parallel = parallel;
+        Replicas = parallel;
+        State.Replicas = parallel;
         // Composer's create_interval_scheduler(eval_interval, checkpoint_events=False, final_events={FIT_END}).
         EvalSchedule = new IntervalScheduler(options.EvalInterval ?? Time.FromEpochs(1), Event.EpochEnd, Event.BatchEnd, Event.FitEnd);
         _evalPredicate = options.EvalPredicate;
@@ -155,7 +152,7 @@ public abstract class Trainer
 
     /// <summary>Broadcasts the weights and averages the gradients when several processes train.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected DataParallel Parallel { get; }
+    protected DataParallel Replicas { get; }
 
     /// <summary>When to evaluate during training (<see cref="TrainerOptions.EvalInterval"/>).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -270,8 +267,8 @@ public abstract class Trainer
         if (!TakeBatch(batches)) return false;
         _batchClock.Restart();
         // Counted before AfterDataloader, so algorithms that shrink the batch do not change the sample and token counts.
-        _batchSamples = State.Batch.Size;
-        _batchTokens = State.Batch.TokenCount;
+        BatchSamples = State.Batch.Size;
+        BatchTokens = State.Batch.TokenCount;
         return true;
     }
 
@@ -294,35 +291,32 @@ public abstract class Trainer
             State.Model.UpdateMetric(State.Batch, State.Outputs.detach(), metric);
     }
 
-    /// <summary>Logs the batch's loss as <c>loss/train/total</c>; it stays on the device until read, so this does not wait for it.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    protected void LogLoss()
-    {
-        Logger.LogTensorMetrics("loss/train/total", State.Loss);
-        // Only remembered (an evaluation at BatchEnd clears State.Loss); KeepLoss keeps it where a run can end.
-        _batchLoss = State.Loss;
-    }
-
     /// <summary>
-    /// Keeps the batch's loss for <see cref="FitResult.TrainLoss"/>. Called only at the last batch of an epoch or of
-    /// the run (where a run can end), so the other batches allocate nothing for it.
+    /// Keeps <paramref name="batchLoss"/> for <see cref="FitResult.TrainLoss"/>. Called only at the last batch of an epoch
+    /// or of the run (where a run can end), so the other batches allocate nothing for it.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected void KeepLoss()
+    protected void KeepLoss(Tensor? batchLoss)
     {
-        if (_batchLoss is null || ReferenceEquals(_lastLoss, _batchLoss)) return;
+        if (batchLoss is null || ReferenceEquals(_lastLoss, batchLoss)) return;
         _lastLoss?.Dispose();
         // Taken out of the batch's scope rather than copied; backward already released what its graph held.
-        _lastLoss = _batchLoss.DetachFromDisposeScope();
+        _lastLoss = batchLoss.DetachFromDisposeScope();
     }
 
-    /// <summary>Moves the timestamp past the batch just trained, with its samples and its time.</summary>
+    /// <summary>The samples of the batch taken last, counted before any algorithm changed the batch.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected void AdvanceBatch()
+    protected long BatchSamples { get; private set; }
+
+    /// <summary>The tokens of the batch taken last, counted before any algorithm changed the batch.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected long BatchTokens { get; private set; }
+
+    /// <summary>Moves the timestamp past the batch just trained, with its samples and tokens (over every rank) and its time.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected void AdvanceBatch(long samples, long tokens)
     {
         _batchClock.Stop();
-        // Counted over all ranks, so durations, schedules and intervals in samples mean what they mean in one process.
-        (long samples, long tokens) = Parallel.Sum(_batchSamples, _batchTokens);
         State.AdvanceTo(State.Timestamp.ToNextBatch(samples, tokens, _batchClock.Elapsed));
     }
 

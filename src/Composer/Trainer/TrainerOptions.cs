@@ -134,16 +134,13 @@ public sealed class TrainerOptions
     {
         ArgumentNullException.ThrowIfNull(Model, nameof(Model));
         ArgumentNullException.ThrowIfNull(TrainDataloader, nameof(TrainDataloader));
-        if (MaxDuration.Unit is TimeUnit.Duration or TimeUnit.Second or TimeUnit.Iteration)
-            throw new ArgumentException($"MaxDuration must be a time in ep, ba, sp or tok (for example \"1ep\" or \"500ba\"); {MaxDuration} cannot be.", nameof(MaxDuration));
+        State.RequireMaxDuration(MaxDuration, nameof(MaxDuration));
         if (EvalDataloader is not null && Evaluators is not null)
             throw new ArgumentException("Set either EvalDataloader or Evaluators, not both.", nameof(Evaluators));
         if (Evaluators is not null && Evaluators.Select(e => e.Label).Distinct(StringComparer.Ordinal).Count() != Evaluators.Count)
             throw new ArgumentException("Evaluator labels must be unique.", nameof(Evaluators));
-        if (EvalInterval is { } interval && (interval.Value < 0 || interval.Unit is TimeUnit.Second or TimeUnit.Iteration))
-            throw new ArgumentException($"EvalInterval must be a time in ep, ba, sp, tok or dur (or zero for none); {interval} cannot be.", nameof(EvalInterval));
-        if (DeviceTrainMicrobatchSize is < 1)
-            throw new ArgumentOutOfRangeException(nameof(DeviceTrainMicrobatchSize), DeviceTrainMicrobatchSize, "DeviceTrainMicrobatchSize must be at least 1 (or null for the whole batch).");
+        if (EvalInterval is { } interval) IntervalScheduler.RequireInterval(interval, nameof(EvalInterval), nameof(EvalInterval));
+        Microbatches.RequireSize(DeviceTrainMicrobatchSize, nameof(DeviceTrainMicrobatchSize));
         if (LogInterval < 1)
             throw new ArgumentOutOfRangeException(nameof(LogInterval), LogInterval, "LogInterval is a number of batches, at least 1.");
         if (!(ScaleScheduleRatio > 0) || double.IsInfinity(ScaleScheduleRatio))

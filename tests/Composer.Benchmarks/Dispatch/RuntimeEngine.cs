@@ -43,11 +43,9 @@ public sealed class RuntimeEngine(IReadOnlyList<RuntimeAlgorithm> algorithms, St
         var toRun = new List<RuntimeAlgorithm>();
         foreach (RuntimeAlgorithm algorithm in algorithms)
             if (algorithm.Match(e, state)) toRun.Add(algorithm);
-        if (IsAfterEvent(e)) toRun.Reverse();
+        if (EventOrder.RunsInReverse(e)) toRun.Reverse();
         foreach (RuntimeAlgorithm algorithm in toRun)
             algorithm.Apply(e, state, logger);
     }
 
-    private static bool IsAfterEvent(Event e) => e is Event.AfterDataloader or Event.AfterForward or Event.AfterLoss
-        or Event.AfterBackward or Event.AfterTrainBatch or Event.AfterLoad;
 }

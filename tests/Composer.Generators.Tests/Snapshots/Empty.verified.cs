@@ -29,8 +29,8 @@ partial class BareTrainer : global::Composer.Trainer
     {
         var state = State;
         StartTraining();
-        // Under mpirun every rank starts from rank 0's weights; alone this and the other Parallel steps do nothing.
-        Parallel.BroadcastWeights();
+        // Under mpirun every rank starts from rank 0's weights; alone this and the other Replicas steps do nothing.
+        Replicas.BroadcastWeights();
         RestoreResumedRandomState();
         while (state.Timestamp < state.MaxDuration)
         {
@@ -59,24 +59,29 @@ partial class BareTrainer : global::Composer.Trainer
                     state.Batch = Microbatches.WholeBatch;
                     state.Loss = Microbatches.Loss;
                     // The gradients become their mean over the ranks, once per batch, in buckets.
-                    Parallel.ReduceGradients();
+                    Replicas.ReduceGradients();
                     state.Optimizer.step();
                     // With ShardOptimizerState each rank stepped its own parameters: gather the others'.
-                    Parallel.GatherWeights();
+                    Replicas.GatherWeights();
                     LearningRates.StepAfterBatch();
-                    LogLoss();
-                    AdvanceBatch();
+                    // Kept: an evaluation at BatchEnd clears state.Loss. The logger reads it off the device later.
+                    var batchLoss = state.Loss;
+                    Logger.LogTensorMetrics("loss/train/total", batchLoss);
+                    // Summed over the ranks, so durations in sp and tok count every rank's samples and tokens.
+                    (long samples, long tokens) = Replicas.Sum(BatchSamples, BatchTokens);
+                    AdvanceBatch(samples, tokens);
                     // Reading logged device values waits for the device: once every LogInterval batches.
                     if (state.Timestamp.Batch % LogInterval == 0) Logger.Flush();
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
-                    // FitResult's loss, kept where a run can end: the last batch of an epoch or of the run.
-                    if (IsEpochDataExhausted || state.Timestamp >= state.MaxDuration) KeepLoss();
                     if (state.Timestamp >= state.MaxDuration)
                     {
-                        // The run ends here; so does the epoch when this was its last batch.
+                        // The run ends here (FitResult keeps this loss), and the epoch if this was its last batch.
+                        KeepLoss(batchLoss);
                         epochEnded = IsEpochDataExhausted;
                         break;
                     }
+                    // A run in epochs may end with this epoch: FitResult keeps its last batch's loss.
+                    if (IsEpochDataExhausted) KeepLoss(batchLoss);
                 }
             }
             if (epochEnded)
