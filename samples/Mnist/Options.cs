@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace MnistSample;
@@ -19,75 +20,97 @@ internal sealed record Options
     public bool Wandb { get; init; }
 
     public string Model { get; init; } = "cnn";
-    public bool Help { get; init; }
 
-    public static string Usage(IEnumerable<string> recipes) => $"""
-        usage: dotnet run -c Release --project samples/Mnist -- [flags]
-          --recipe a,b,...     recipes to run, in order ({string.Join(", ", recipes)}); default baseline,fast
-                               fast and its ablation (schedule, schedule+ema, fast+resizing, fast+resizing+selective)
-                               bring their own optimizer and budget: SGD at 0.05 with momentum 0.9, warmup over the
-                               first 10%, cosine decay to 0 at 8 epochs; --optimizer, --lr and --max-epochs do not apply
-          --seeds 1,2,3        seeds; every recipe runs once per seed; default 1
-          --target 0.97        test accuracy that stops a run; default 0.97
-          --max-epochs 30      give up after this many epochs; default 30
-          --eval-interval 25ba how often to evaluate the 2,004 test images; default 25ba
-          --batch-size 64      the global batch, split over the processes under mpirun; default 64
-          --optimizer sgd      sgd (momentum 0.5, PyTorch's MNIST example) or adam
-          --lr 0.01            learning rate; default 0.01 for sgd, 0.001 for adam
-          --threads N          intra-op threads; default all cores
-          --verbose            print every evaluation's accuracy
-          --model cnn|resnet   the network (default cnn, Composer's MNIST CNN; the surgery recipe always uses resnet)
-          --wandb              log each run to Weights & Biases (offline run folders under ./wandb, with a table
-                               of 100 test digits, truth and prediction; upload with `wandb sync`)
-        """;
-
-    public static Options Parse(string[] args, IEnumerable<string> knownRecipes)
+    /// <summary>The command line, with <c>--help</c>; <paramref name="recipes"/> are the names <c>--recipe</c> takes.</summary>
+    public static RootCommand Command(IReadOnlyCollection<string> recipes)
     {
-        var options = new Options();
-        for (int i = 0; i < args.Length; i++)
+        var command = new RootCommand("Trains Composer's small MNIST CNN with each recipe until the test accuracy reaches a target, and prints the time each took.");
+        foreach (Option option in Flags.All) command.Options.Add(option);
+        Flags.Recipes.Validators.Add(result =>
         {
-            string flag = args[i];
-            if (flag is "-h" or "--help") return options with { Help = true };
-            if (flag == "--wandb")
-            {
-                options = options with { Wandb = true };
-                continue;
-            }
-            if (flag is "-v" or "--verbose")
-            {
-                options = options with { Verbose = true };
-                continue;
-            }
-            if (i + 1 >= args.Length) throw new ArgumentException($"{flag} needs a value.");
-            string value = args[++i];
-            options = flag switch
-            {
-                "--recipe" or "--recipes" => options with { Recipes = ParseRecipes(value, knownRecipes) },
-                "--seeds" or "--seed" => options with { Seeds = value.Split(',').Select(s => Number<int>(flag, s)).ToArray() },
-                "--target" => options with { Target = Number<double>(flag, value) },
-                "--max-epochs" => options with { MaxEpochs = Number<int>(flag, value) },
-                "--eval-interval" => options with { EvalInterval = value },
-                "--batch-size" => options with { BatchSize = Number<int>(flag, value) },
-                "--model" => value is "cnn" or "resnet" ? options with { Model = value } : throw new ArgumentException($"--model is cnn or resnet, not {value}."),
-                "--lr" => options with { LearningRate = Number<double>(flag, value) },
-                "--optimizer" => value is "sgd" or "adam" ? options with { Optimizer = value } : throw new ArgumentException($"--optimizer is sgd or adam; got \"{value}\"."),
-                "--threads" => options with { Threads = Number<int>(flag, value) },
-                _ => throw new ArgumentException($"Unknown flag {flag}."),
-            };
-        }
-        return options;
+            string[] unknown = [.. SplitList(result.GetValueOrDefault<string>() ?? "").Where(n => !recipes.Contains(n))];
+            if (unknown.Length > 0) result.AddError($"Unknown recipe {string.Join(", ", unknown)}; the recipes are {string.Join(", ", recipes)}.");
+        });
+        Flags.Recipes.Description += $" ({string.Join(", ", recipes)})";
+        return command;
     }
 
-    private static string[] ParseRecipes(string value, IEnumerable<string> known)
+    /// <summary>The options of a parsed command line.</summary>
+    public static Options From(ParseResult parsed) => new()
     {
-        string[] names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        string[] unknown = names.Where(n => !known.Contains(n)).ToArray();
-        if (unknown.Length > 0) throw new ArgumentException($"Unknown recipe {string.Join(", ", unknown)}; the recipes are {string.Join(", ", known)}.");
-        return names;
-    }
+        Recipes = SplitList(parsed.GetValue(Flags.Recipes)!),
+        Seeds = [.. SplitList(parsed.GetValue(Flags.Seeds)!).Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
+        Target = parsed.GetValue(Flags.Target),
+        MaxEpochs = parsed.GetValue(Flags.MaxEpochs),
+        EvalInterval = parsed.GetValue(Flags.EvalInterval)!,
+        BatchSize = parsed.GetValue(Flags.BatchSize),
+        Optimizer = parsed.GetValue(Flags.Optimizer)!,
+        LearningRate = parsed.GetValue(Flags.LearningRate),
+        Threads = parsed.GetValue(Flags.Threads),
+        Verbose = parsed.GetValue(Flags.Verbose),
+        Wandb = parsed.GetValue(Flags.Wandb),
+        Model = parsed.GetValue(Flags.Model)!,
+    };
 
-    private static T Number<T>(string flag, string value) where T : IParsable<T> =>
-        T.TryParse(value, CultureInfo.InvariantCulture, out T? number)
-            ? number
-            : throw new ArgumentException($"{flag} takes a number; got \"{value}\".");
+    private static string[] SplitList(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    // The flags, with the defaults of the record above.
+    private static class Flags
+    {
+        public static readonly Option<string> Recipes = new("--recipe", "--recipes")
+        {
+            Description = "recipes to run, in order, comma-separated; fast and its ablation (schedule, schedule+ema, fast+resizing, " +
+                "fast+resizing+selective) bring their own optimizer and budget (SGD at 0.05, momentum 0.9, warmup over the first 10%, " +
+                "cosine decay to 0 at 8 epochs), so --optimizer, --lr and --max-epochs do not apply to them",
+            DefaultValueFactory = _ => "baseline,fast",
+        };
+        public static readonly Option<string> Seeds = new("--seeds", "--seed")
+        {
+            Description = "seeds, comma-separated; every recipe runs once per seed",
+            DefaultValueFactory = _ => "1",
+        };
+        public static readonly Option<double> Target = new("--target") { Description = "the test accuracy that stops a run", DefaultValueFactory = _ => 0.97 };
+        public static readonly Option<int> MaxEpochs = new("--max-epochs") { Description = "give up after this many epochs", DefaultValueFactory = _ => 30 };
+        public static readonly Option<string> EvalInterval = new("--eval-interval")
+        {
+            Description = "how often to evaluate the 2,004 test images",
+            DefaultValueFactory = _ => "25ba",
+        };
+        public static readonly Option<int> BatchSize = new("--batch-size")
+        {
+            Description = "the global batch, split over the processes under mpirun",
+            DefaultValueFactory = _ => 64,
+        };
+        public static readonly Option<string> Optimizer = new("--optimizer")
+        {
+            Description = "sgd (momentum 0.5, PyTorch's MNIST example) or adam",
+            DefaultValueFactory = _ => "sgd",
+        };
+        public static readonly Option<double?> LearningRate = new("--lr") { Description = "the learning rate; 0.01 for sgd, 0.001 for adam when not given" };
+        public static readonly Option<int?> Threads = new("--threads") { Description = "intra-op threads; all cores when not given" };
+        public static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "print every evaluation's accuracy" };
+        public static readonly Option<bool> Wandb = new("--wandb")
+        {
+            Description = "log each run to Weights & Biases (offline run folders under ./wandb, with a table of 100 test digits, " +
+                "truth and prediction; upload with `wandb sync`)",
+        };
+        public static readonly Option<string> Model = new("--model")
+        {
+            Description = "the network: cnn (Composer's MNIST CNN) or resnet; the surgery recipe always uses resnet",
+            DefaultValueFactory = _ => "cnn",
+        };
+
+        public static Option[] All => [Recipes, Seeds, Target, MaxEpochs, EvalInterval, BatchSize, Optimizer, LearningRate, Threads, Verbose, Wandb, Model];
+
+        static Flags()
+        {
+            Optimizer.AcceptOnlyFromAmong("sgd", "adam");
+            Model.AcceptOnlyFromAmong("cnn", "resnet");
+            Seeds.Validators.Add(result =>
+            {
+                if (SplitList(result.GetValueOrDefault<string>() ?? "").Any(s => !int.TryParse(s, CultureInfo.InvariantCulture, out _)))
+                    result.AddError("--seeds takes whole numbers separated by commas, such as 1,2,3.");
+            });
+        }
+    }
 }

@@ -14,6 +14,7 @@ using MnistSample;
 using Composer.Distributed;
 using Composer.Loggers.WandB;
 using Spectre.Console;
+using System.CommandLine;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,22 +45,12 @@ var recipes = new Dictionary<string, Recipe>(StringComparer.Ordinal)
         new StochasticDepth(dropRate: 0.1), new GhostBatchNorm(ghostBatchSize: 16), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
 };
 
-Options options;
-try
-{
-    options = Options.Parse(args, recipes.Keys);
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine(Options.Usage(recipes.Keys));
-    return 2;
-}
-if (options.Help)
-{
-    Console.WriteLine(Options.Usage(recipes.Keys));
-    return 0;
-}
+// --help prints the flags; a flag that does not parse is reported with them, and nothing trains.
+Options? chosen = null;
+RootCommand command = Options.Command(recipes.Keys);
+command.SetAction(parsed => chosen = Options.From(parsed));
+int parseExit = command.Parse(args).Invoke();
+if (chosen is not { } options) return parseExit;
 
 // Under mpirun -np N the same program trains on N processes: the cores are shared out, --batch-size stays the global
 // batch (each rank takes its share), and rank 0 alone prints.

@@ -8,63 +8,70 @@ using Composer.Data;
 using Composer.Loggers;
 using Composer.Models.Transformer;
 using Composer.Optim;
+using System.CommandLine;
 using TextClassification;
 using TorchSharp;
 using static TorchSharp.torch;
 
-Options options = Options.Parse(args);
-torch.set_num_threads(options.Threads);
-torch.manual_seed(options.Seed);
+RootCommand command = Options.Command();
+command.SetAction(parsed => Train(Options.From(parsed)));
+return command.Parse(args).Invoke();
 
-// 1. The corpus and a seeded 80/20 split.
-var (trainMessages, evalMessages) = SpamCorpus.Split(SpamCorpus.Read(options.DataPath), trainShare: 0.8, options.Seed);
-int majority = trainMessages.Count(m => m.Label == 1) * 2 > trainMessages.Length ? 1 : 0;
-double majorityAccuracy = evalMessages.Count(m => m.Label == majority) / (double)evalMessages.Length;
-
-// 2. The tokenizer (GPT-2's BPE) and the vocabulary of the training split.
-TextEncoding encoding = TextEncoding.Fit(trainMessages.Select(m => m.Text), options.MaxTokens);
-Console.WriteLine($"{trainMessages.Length} train / {evalMessages.Length} eval messages, vocabulary {encoding.VocabularySize}, " +
-    $"majority class '{(majority == 1 ? "spam" : "ham")}' scores {majorityAccuracy:P1}");
-
-// 3. Dataloaders: samples of different lengths, padded per batch (to a multiple of 8) with an attention mask.
-var collator = new PaddingCollator { PadTokenId = TextEncoding.PadId, PadToMultipleOf = 8 };
-var train = new DataLoader<IReadOnlyDictionary<string, Tensor>>(encoding.Dataset(trainMessages), batchSize: 32,
-    collator.Collate, shuffle: true, dropLast: true, prefetch: options.Prefetch);
-var eval = new DataLoader<IReadOnlyDictionary<string, Tensor>>(encoding.Dataset(evalMessages), batchSize: 64, collator.Collate);
-
-// 4. The model, AdamW, and a linear schedule with warmup.
-var model = new TextClassifier(encoding.VocabularySize, numClasses: 2, maxSequenceLength: options.MaxTokens,
-    dimension: 64, heads: 4, layers: 2);
-var trainerOptions = new TrainerOptions
+static int Train(Options options)
 {
-    Model = model,
-    TrainDataloader = train,
-    EvalDataloader = eval,
-    EvalInterval = Time.Parse("1ep"),
-    MaxDuration = Time.Parse($"{options.Epochs}ep"),
-    Optimizer = optim.AdamW(model.parameters(), lr: 1e-3, weight_decay: 0.01),
-    Schedulers = [new LinearWithWarmupScheduler(tWarmup: "0.1dur")],
-    Device = CPU,
-    Seed = options.Seed,
-};
+    torch.set_num_threads(options.Threads);
+    torch.manual_seed(options.Seed);
 
-// 5. Train and evaluate: the generated Trainer runs the loop, its algorithms and the progress bar.
-var clock = System.Diagnostics.Stopwatch.StartNew();
-FitResult result = options.Recipe switch
-{
-    "baseline" => new TextTrainer(new ProgressBarLogger(), trainerOptions).Fit(),
-    "sequence" => new SequenceMethodsTrainer(
-        new Alibi(maxSequenceLength: options.MaxTokens, trainSequenceLengthScaling: 1),
-        new GatedLinearUnits(),
-        new LowPrecisionLayerNorm(),
-        new SeqLengthWarmup(duration: 0.3, minSeqLength: 16, maxSeqLength: options.MaxTokens, stepSize: 8),
-        new ProgressBarLogger(), trainerOptions).Fit(),
-    _ => throw new ArgumentException($"Unknown recipe '{options.Recipe}'; use baseline or sequence."),
-};
-double accuracy = result.Metric("eval", "Accuracy");
-Console.WriteLine($"recipe {options.Recipe}: eval accuracy {accuracy:P1} against the majority baseline {majorityAccuracy:P1} " +
-    $"({result.Timestamp.Token:N0} real tokens, {clock.Elapsed.TotalSeconds:F0} s)");
-return accuracy > majorityAccuracy ? 0 : 1;
+    // 1. The corpus and a seeded 80/20 split.
+    var (trainMessages, evalMessages) = SpamCorpus.Split(SpamCorpus.Read(options.DataPath), trainShare: 0.8, options.Seed);
+    int majority = trainMessages.Count(m => m.Label == 1) * 2 > trainMessages.Length ? 1 : 0;
+    double majorityAccuracy = evalMessages.Count(m => m.Label == majority) / (double)evalMessages.Length;
+
+    // 2. The tokenizer (GPT-2's BPE) and the vocabulary of the training split.
+    TextEncoding encoding = TextEncoding.Fit(trainMessages.Select(m => m.Text), options.MaxTokens);
+    Console.WriteLine($"{trainMessages.Length} train / {evalMessages.Length} eval messages, vocabulary {encoding.VocabularySize}, " +
+        $"majority class '{(majority == 1 ? "spam" : "ham")}' scores {majorityAccuracy:P1}");
+
+    // 3. Dataloaders: samples of different lengths, padded per batch (to a multiple of 8) with an attention mask.
+    var collator = new PaddingCollator { PadTokenId = TextEncoding.PadId, PadToMultipleOf = 8 };
+    var train = new DataLoader<IReadOnlyDictionary<string, Tensor>>(encoding.Dataset(trainMessages), batchSize: 32,
+        collator.Collate, shuffle: true, dropLast: true, prefetch: options.Prefetch);
+    var eval = new DataLoader<IReadOnlyDictionary<string, Tensor>>(encoding.Dataset(evalMessages), batchSize: 64, collator.Collate);
+
+    // 4. The model, AdamW, and a linear schedule with warmup.
+    var model = new TextClassifier(encoding.VocabularySize, numClasses: 2, maxSequenceLength: options.MaxTokens,
+        dimension: 64, heads: 4, layers: 2);
+    var trainerOptions = new TrainerOptions
+    {
+        Model = model,
+        TrainDataloader = train,
+        EvalDataloader = eval,
+        EvalInterval = Time.Parse("1ep"),
+        MaxDuration = Time.Parse($"{options.Epochs}ep"),
+        Optimizer = optim.AdamW(model.parameters(), lr: 1e-3, weight_decay: 0.01),
+        Schedulers = [new LinearWithWarmupScheduler(tWarmup: "0.1dur")],
+        Device = CPU,
+        Seed = options.Seed,
+    };
+
+    // 5. Train and evaluate: the generated Trainer runs the loop, its algorithms and the progress bar.
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    FitResult result = options.Recipe switch
+    {
+        "baseline" => new TextTrainer(new ProgressBarLogger(), trainerOptions).Fit(),
+        "sequence" => new SequenceMethodsTrainer(
+            new Alibi(maxSequenceLength: options.MaxTokens, trainSequenceLengthScaling: 1),
+            new GatedLinearUnits(),
+            new LowPrecisionLayerNorm(),
+            new SeqLengthWarmup(duration: 0.3, minSeqLength: 16, maxSeqLength: options.MaxTokens, stepSize: 8),
+            new ProgressBarLogger(), trainerOptions).Fit(),
+        _ => throw new ArgumentException($"Unknown recipe '{options.Recipe}'; use baseline or sequence."),
+    };
+    double accuracy = result.Metric("eval", "Accuracy");
+    Console.WriteLine($"recipe {options.Recipe}: eval accuracy {accuracy:P1} against the majority baseline {majorityAccuracy:P1} " +
+        $"({result.Timestamp.Token:N0} real tokens, {clock.Elapsed.TotalSeconds:F0} s)");
+    return accuracy > majorityAccuracy ? 0 : 1;
+}
 
 namespace TextClassification
 {
@@ -79,19 +86,46 @@ namespace TextClassification
     /// <summary>Command-line options.</summary>
     public sealed record Options(string Recipe, int Epochs, int Seed, int MaxTokens, int Prefetch, int Threads, string DataPath)
     {
-        /// <summary>Reads <c>--recipe baseline|sequence --epochs N --seed N --max-tokens N --prefetch N --threads N --data PATH</c>.</summary>
-        public static Options Parse(string[] args)
+        private static readonly Option<string> RecipeOption = new("--recipe")
         {
-            var values = new Dictionary<string, string>();
-            for (int i = 0; i < args.Length; i += 2)
+            Description = "baseline (the transformer alone) or sequence (with ALiBi, GLU, Low Precision LayerNorm, SeqLengthWarmup)",
+            DefaultValueFactory = _ => "baseline",
+        };
+        private static readonly Option<int> EpochsOption = Positive("--epochs", "epochs to train", 3);
+        private static readonly Option<int> SeedOption = new("--seed") { Description = "the split's, the model's and the data order's seed", DefaultValueFactory = _ => 17 };
+        private static readonly Option<int> MaxTokensOption = Positive("--max-tokens", "tokens kept per message, and the model's positions", 128);
+        private static readonly Option<int> PrefetchOption = new("--prefetch") { Description = "batches read ahead on worker threads", DefaultValueFactory = _ => 2 };
+        private static readonly Option<int> ThreadsOption = Positive("--threads", "intra-op threads", Environment.ProcessorCount);
+        private static readonly Option<string> DataOption = new("--data")
+        {
+            Description = "the corpus (a gzipped TSV of label and text)",
+            DefaultValueFactory = _ => SpamCorpus.DefaultPath,
+        };
+
+        static Options() => RecipeOption.AcceptOnlyFromAmong("baseline", "sequence");
+
+        /// <summary>The command line, with <c>--help</c>.</summary>
+        public static RootCommand Command()
+        {
+            var command = new RootCommand("Trains a spam/ham classifier on the SpamAssassin corpus with a generated Trainer, as a Hugging Face loop does.");
+            foreach (Option option in new Option[] { RecipeOption, EpochsOption, SeedOption, MaxTokensOption, PrefetchOption, ThreadsOption, DataOption })
+                command.Options.Add(option);
+            return command;
+        }
+
+        /// <summary>The options of a parsed command line.</summary>
+        public static Options From(ParseResult parsed) => new(parsed.GetValue(RecipeOption)!, parsed.GetValue(EpochsOption), parsed.GetValue(SeedOption),
+            parsed.GetValue(MaxTokensOption), parsed.GetValue(PrefetchOption), parsed.GetValue(ThreadsOption), parsed.GetValue(DataOption)!);
+
+        private static Option<int> Positive(string name, string description, int fallback)
+        {
+            var option = new Option<int>(name) { Description = $"{description}; at least 1", DefaultValueFactory = _ => fallback };
+            // Checks the given token: a value that is not a number is System.CommandLine's own error.
+            option.Validators.Add(result =>
             {
-                if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-                    throw new ArgumentException($"Expected '--name value' pairs; got '{args[i]}'. Options: --recipe, --epochs, --seed, --max-tokens, --prefetch, --threads, --data.");
-                values[args[i][2..]] = args[i + 1];
-            }
-            int Int(string name, int fallback) => values.TryGetValue(name, out string? v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
-            return new Options(values.GetValueOrDefault("recipe", "baseline"), Int("epochs", 3), Int("seed", 17), Int("max-tokens", 128),
-                Int("prefetch", 2), Int("threads", Environment.ProcessorCount), values.GetValueOrDefault("data", SpamCorpus.DefaultPath));
+                if (result.Tokens is [var token] && int.TryParse(token.Value, out int value) && value < 1) result.AddError($"{name} must be at least 1.");
+            });
+            return option;
         }
     }
 }

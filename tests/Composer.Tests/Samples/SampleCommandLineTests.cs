@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace Composer.Tests.Samples;
+
+/// <summary>
+/// The samples' command lines (System.CommandLine): <c>--help</c> lists the flags and exits 0, and a flag that does
+/// not parse is a message and exit code 1, never a stack trace. The samples are built beside the tests.
+/// </summary>
+public class SampleCommandLineTests
+{
+    private static string Sample(string name) => Path.Combine(
+        AppContext.BaseDirectory.Replace(Path.Combine("tests", "Composer.Tests"), Path.Combine("samples", name), StringComparison.Ordinal),
+        $"{name}.dll");
+
+    private static (int ExitCode, string Output) Run(string sample, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Sample(sample));
+        foreach (string a in args) start.ArgumentList.Add(a);
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync(), errors = process.StandardError.ReadToEndAsync();
+        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(1)), Is.True, $"{sample} {string.Join(" ", args)} finished");
+        return (process.ExitCode, output.Result + errors.Result);
+    }
+
+    [TestCase("Mnist", "--recipe", "--seeds", "--wandb")]
+    [TestCase("TextClassification", "--recipe", "--epochs", "--max-tokens")]
+    [TestCase("QuickStart", "--epochs")]
+    public void HelpListsTheFlagsAndExitsZero(string sample, params string[] flags)
+    {
+        Assert.That(File.Exists(Sample(sample)), Is.True, $"{sample} is built beside the tests");
+        (int exitCode, string output) = Run(sample, "--help");
+        Assert.That(exitCode, Is.EqualTo(0), output);
+        foreach (string flag in flags) Assert.That(output, Does.Contain(flag));
+    }
+
+    [TestCase("Mnist", "--recipe", "nope", "Unknown recipe nope")]
+    [TestCase("Mnist", "--seeds", "a,b", "--seeds takes whole numbers")]
+    [TestCase("TextClassification", "--recipe", "other", "Argument 'other' not recognized")]
+    [TestCase("TextClassification", "--epochs", "0", "--epochs must be at least 1")]
+    [TestCase("TextClassification", "--epochs", "x", "Cannot parse argument 'x'")]
+    [TestCase("QuickStart", "--epochs", "x", "Cannot parse argument 'x'")]
+    public void ABadFlagIsAMessageAndExitCodeOneWithoutAStackTrace(string sample, string flag, string value, string message)
+    {
+        (int exitCode, string output) = Run(sample, flag, value);
+        Assert.That(exitCode, Is.EqualTo(1), output);
+        Assert.That(output, Does.Contain(message).And.Not.Contain("   at "));
+    }
+}
