@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Xml.Linq;
+using Composer.Tests.Checkpoints;
+
+namespace Composer.Tests.Build;
+
+/// <summary>
+/// The packages as a user gets them: Composer.NET and Composer.NET.WandB are packed from this repository into a
+/// folder, and a fresh console project outside the repository (no Directory.Build files, no central versions) adds
+/// them with TorchSharp-cpu, builds (the native-library fix runs from the package) and trains with a WandBLogger.
+/// </summary>
+[NonParallelizable]
+public class PackageTests : FolderTests
+{
+    private static readonly string Root = FindRoot();
+
+    private static string FindRoot()
+    {
+        string directory = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(directory, "Composer.Generators.sln")))
+            directory = Path.GetDirectoryName(directory.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("not in a clone");
+        return directory;
+    }
+
+    private static (int ExitCode, string Output) Dotnet(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args) start.ArgumentList.Add(a);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        // The repository's own build settings must not reach the fresh project.
+        foreach (string variable in new[] { "MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath" }) start.Environment.Remove(variable);
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync(), errors = process.StandardError.ReadToEndAsync();
+        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(5)), Is.True, $"dotnet {string.Join(" ", args)} finished");
+        return (process.ExitCode, output.Result + errors.Result);
+    }
+
+    [Test]
+    public void AFreshProjectTrainsWithThePackedPackagesAndTheCorePackageCarriesNoWandBDependencies()
+    {
+        string feed = Folder(), project = Folder();
+        string version = $"0.1.0-packagetest.{DateTime.UtcNow:yyyyMMddHHmmss}";
+        foreach (string package in new[] { "src/Composer", "src/Composer.WandB" })
+        {
+            (int exit, string output) = Dotnet(Root, "pack", package, "-c", "Release", "--no-build", "-o", feed, $"-p:PackageVersion={version}", "-nodeReuse:false");
+            Assert.That(exit, Is.EqualTo(0), output);
+        }
+
+        // The core's own three, and TorchSharp's dependencies that central transitive pinning lists beside them; no
+        // protobuf compiler, no YAML, nothing of W&B's.
+        Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.{version}.nupkg")),
+            Is.SubsetOf(new[] { "TorchSharp", "Spectre.Console", "System.IO.Hashing", "Google.Protobuf", "SharpZipLib", "SkiaSharp" })
+                .And.Contains("TorchSharp").And.Not.Contains("YamlDotNet").And.Not.Contains("Grpc.Tools"));
+        Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.WandB.{version}.nupkg")), Does.Contain("Composer.NET").And.Contain("Google.Protobuf").And.Contain("YamlDotNet"));
+
+        File.WriteAllText(Path.Combine(project, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="composer-packed" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(project, "Fresh.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Composer.NET" Version="{version}" />
+                <PackageReference Include="Composer.NET.WandB" Version="{version}" />
+                <PackageReference Include="TorchSharp-cpu" Version="0.107.0" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(project, "Program.cs"), """
+            using Composer;
+            using Composer.Core;
+            using Composer.Data;
+            using Composer.Datasets;
+            using Composer.Loggers.WandB;
+            using Composer.Models;
+            using TorchSharp;
+
+            var model = new ComposerClassifier(torch.nn.Linear(4, 3), numClasses: 3);
+            var wandb = new WandBLogger(project: "fresh", initKwargs: new Dictionary<string, object> { ["mode"] = "offline", ["dir"] = "." });
+            FitResult result = new FreshTrainer(wandb, new TrainerOptions
+            {
+                Model = model,
+                TrainDataloader = new DataLoader(new SyntheticBatchPairDataset(32, [4], numClasses: 3), batchSize: 8),
+                MaxDuration = Time.Parse("2ep"),
+                LogInterval = 1,
+            }).Fit();
+            Console.WriteLine($"trained {result.Timestamp.Batch} batches into {wandb.RunFolder}");
+
+            [Trainer(typeof(WandBLogger))]
+            public partial class FreshTrainer;
+            """);
+
+        (int built, string buildOutput) = Dotnet(project, "build", "-c", "Release", "-nodeReuse:false", "-v", "n");
+        Assert.That(built, Is.EqualTo(0), buildOutput);
+        Assert.That(buildOutput, Does.Contain("GLIBCXX_3.4.32").Or.Contain("needs no patch"), "the package's native-library fix ran");
+        (int ran, string runOutput) = Dotnet(project, "run", "-c", "Release", "--no-build");
+        Assert.That(ran, Is.EqualTo(0), runOutput);
+        Assert.That(runOutput, Does.Contain("trained 8 batches"));
+        string run = Directory.GetDirectories(Path.Combine(project, "wandb"), "offline-run-*").Single();
+        Assert.That(Directory.GetFiles(run, "run-*.wandb"), Has.Length.EqualTo(1));
+    }
+
+    // The package ids a nupkg's nuspec depends on, over its target frameworks.
+    private static string[] Dependencies(string nupkg)
+    {
+        using ZipArchive archive = ZipFile.OpenRead(nupkg);
+        using Stream nuspec = archive.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
+        return [.. XDocument.Load(nuspec).Descendants().Where(e => e.Name.LocalName == "dependency")
+            .Select(e => (string)e.Attribute("id")!).Distinct()];
+    }
+}
