@@ -42,8 +42,8 @@ internal static class ScheduleEmitter
             foreach (EventCalls at in spec.Schedule)
                 foreach (Call call in at.Calls)
                 {
-                    string head = $"new({EventType}.{at.Event}, typeof({call.MemberType}),";
-                    string method = $"\"{call.MethodName}\"),";
+                    string head = $"new({EventType}.{at.Event}, typeof({call.Member.TypeName}),";
+                    string method = $"\"{call.Subscription.MethodName}\"),";
                     // Eight columns of indentation: the rest of a screen's 120.
                     if (head.Length + 1 + method.Length <= 112)
                     {
@@ -85,7 +85,7 @@ internal static class ScheduleEmitter
             w.Line($"/// <term><see cref=\"{EventType}.{at.Event}\"/></term>");
             w.Line("/// <description>");
             for (int i = 0; i < at.Calls.Count; i++)
-                w.Line($"/// <see cref=\"{at.Calls[i].Cref}\"/>{(i == at.Calls.Count - 1 ? "" : ",")}");
+                w.Line($"/// <see cref=\"{at.Calls[i].Subscription.Cref}\"/>{(i == at.Calls.Count - 1 ? "" : ",")}");
             w.Line("/// </description>");
             w.Line("/// </item>");
         }

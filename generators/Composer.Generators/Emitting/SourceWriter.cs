@@ -37,9 +37,13 @@ internal sealed class SourceWriter
 
     public SourceWriter Close(string closing = "}")
     {
+        if (_indent == 0) throw new InvalidOperationException($"Close(\"{closing}\") without an open block.");
         _indent--;
         return Line(closing);
     }
 
-    public override string ToString() => _text.ToString();
+    /// <summary>The text; every opened block must be closed.</summary>
+    public override string ToString() => _indent == 0
+        ? _text.ToString()
+        : throw new InvalidOperationException($"{_indent} block(s) opened and never closed.");
 }

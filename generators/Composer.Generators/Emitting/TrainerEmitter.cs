@@ -63,7 +63,7 @@ internal static class TrainerEmitter
             {
                 string prefix = $"//   {calls.Event.ToString().PadRight(width)}  ";
                 string continuation = "//   " + new string(' ', width + 2);
-                WrapList(w, prefix, continuation, calls.Calls.Select(c => c.Display).ToList(), NotRaisedNote(calls.Event));
+                WrapList(w, prefix, continuation, calls.Calls.Select(Display).ToList(), NotRaisedNote(calls.Event));
             }
         }
         w.Line($"// {spec.ClassName}.Schedule.g.cs documents each call and holds this table as data.");
@@ -130,12 +130,11 @@ internal static class TrainerEmitter
         w.OpenBrace();
         foreach (MemberSpec member in spec.Members)
             w.Line($"{member.FieldName} = {member.ParameterName};");
-        events.Locals(false, Event.Init, Event.BeforeLoad, Event.AfterLoad);
-        events.Raise(Event.Init);
-        events.Raise(Event.BeforeLoad);
+        events.Raise(Event.Init, "State");
+        events.Raise(Event.BeforeLoad, "State");
         w.Line("// Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.");
         w.Line("LoadCheckpoint();");
-        events.Raise(Event.AfterLoad);
+        events.Raise(Event.AfterLoad, "State");
         w.Line("SeedAll();");
         w.Close();
     }
@@ -144,10 +143,7 @@ internal static class TrainerEmitter
     {
         w.Line("/// <inheritdoc/>");
         w.Open("public override global::Composer.FitResult Fit()");
-        events.Locals(true, Event.FitStart, Event.IterationStart, Event.EpochStart, Event.BeforeDataloader, Event.AfterDataloader,
-            Event.BatchStart, Event.BeforeTrainBatch, Event.BeforeForward, Event.AfterForward, Event.BeforeLoss, Event.AfterLoss,
-            Event.BeforeBackward, Event.AfterBackward, Event.AfterTrainBatch, Event.BatchEnd, Event.BatchCheckpoint,
-            Event.EpochEnd, Event.EpochCheckpoint, Event.FitEnd);
+        w.Line("var state = State;");
         w.Line("StartTraining();");
         w.Line("// Under mpirun every rank starts from rank 0's weights; alone this and the other Replicas steps do nothing.");
         w.Line("Replicas.BroadcastWeights();");
@@ -236,12 +232,11 @@ internal static class TrainerEmitter
     {
         w.Line("/// <inheritdoc/>");
         w.Open("public override void Eval()");
-        events.Locals(false, Event.EvalStandaloneStart, Event.EvalStandaloneEnd);
         w.Line("RequireEvaluators();");
-        events.Raise(Event.EvalStandaloneStart);
+        events.Raise(Event.EvalStandaloneStart, "State");
         w.Line("foreach (var evaluator in State.Evaluators)");
         w.Line("    RunEvaluator(evaluator);");
-        events.Raise(Event.EvalStandaloneEnd);
+        events.Raise(Event.EvalStandaloneEnd, "State");
         w.Close();
     }
 
@@ -253,8 +248,7 @@ internal static class TrainerEmitter
         w.Line("    global::Composer.Data.DataLoader dataloader,");
         w.Line("    bool returnOutputs = true)");
         w.OpenBrace();
-        events.Locals(true, Event.PredictStart, Event.PredictBatchStart, Event.PredictBeforeForward, Event.PredictAfterForward,
-            Event.PredictBatchEnd, Event.PredictEnd);
+        w.Line("var state = State;");
         w.Line($"var predictions = new {Tensors}();");
         w.Line("// Eval mode without gradients on this data; restored when the scope ends, also by an exception.");
         w.Line("using var prediction = BeginPrediction(dataloader);");
@@ -277,7 +271,7 @@ internal static class TrainerEmitter
     private static void WriteRunEvaluators(SourceWriter w, EventWriter events)
     {
         w.Open("private void RunEvaluators()");
-        events.Locals(true, Event.EvalBeforeAll, Event.EvalAfterAll);
+        w.Line("var state = State;");
         w.Line("// Remembered so that the final evaluation after FitEnd does not repeat this one.");
         w.Line("EvalSchedule.Ran(state);");
         events.Raise(Event.EvalBeforeAll);
@@ -290,8 +284,7 @@ internal static class TrainerEmitter
     private static void WriteRunEvaluator(SourceWriter w, EventWriter events)
     {
         w.Open("private void RunEvaluator(global::Composer.Core.Evaluator evaluator)");
-        events.Locals(true, Event.EvalStart, Event.EvalBatchStart, Event.EvalBeforeForward, Event.EvalAfterForward,
-            Event.EvalBatchEnd, Event.EvalEnd);
+        w.Line("var state = State;");
         w.Line("// Eval mode without gradients on the evaluator's data; training is restored when the scope ends,");
         w.Line("// also by an exception, after the exit actions members registered (EMA's swap back).");
         w.Line("using var evaluation = BeginEvaluation(evaluator);");
@@ -314,30 +307,30 @@ internal static class TrainerEmitter
     /// <summary>Writes the event comments and calls of one generated method.</summary>
     private sealed class EventWriter(SourceWriter w, TrainerSpec spec)
     {
-        /// <summary>Declares <c>state</c> (when the method needs it or a call takes it) and <c>logger</c> (when a call takes it).</summary>
-        public void Locals(bool needsState, params Event[] events)
-        {
-            List<Call> calls = events.SelectMany(e => spec.CallsAt(e)).ToList();
-            if (needsState || calls.Count > 0) w.Line("var state = State;");
-            if (calls.Any(c => c.TakesLogger)) w.Line("var logger = Logger;");
-        }
-
-        public void Raise(Event @event)
+        /// <summary>The event's comment and calls, each passing <paramref name="state"/> (and the trainer's Logger when it takes one).</summary>
+        public void Raise(Event @event, string state = "state")
         {
             if (Find(@event) is not { } calls) return;
             w.Line(calls.Comment);
-            foreach (Call call in calls.Calls) w.Line(call.Code);
+            foreach (Call call in calls.Calls) w.Line(CallLine(call, state));
         }
 
+        /// <summary>As <see cref="Raise"/>, inside <c>if (condition)</c>.</summary>
         public void RaiseIf(Event @event, string condition)
         {
             if (Find(@event) is not { } calls) return;
             w.Line(calls.Comment);
             w.Open($"if ({condition})");
-            foreach (Call call in calls.Calls) w.Line(call.Code);
+            foreach (Call call in calls.Calls) w.Line(CallLine(call, "state"));
             w.Close();
         }
 
         private EventCalls? Find(Event @event) => spec.Schedule.FirstOrDefault(e => e.Event == @event);
+
+        private static string CallLine(Call call, string state) =>
+            $"{call.Member.FieldName}.{call.Subscription.MethodName}({(call.Subscription.TakesLogger ? state + ", Logger" : state)});";
     }
+
+    /// <summary>A call as the schedule's comments show it: <c>Member.Method</c>.</summary>
+    internal static string Display(Call call) => $"{call.Member.DisplayName}.{call.Subscription.MethodName}";
 }

@@ -2,9 +2,6 @@ using Composer.Core;
 
 namespace Composer.Generators.Model;
 
-/// <summary>One call at an event while the order is decided.</summary>
-internal sealed record ScheduledCall(MemberSpec Member, HandlerSpec Handler);
-
 /// <summary>
 /// The order of the calls at one event: Composer's Engine order (algorithms, callbacks, loggers, the reverse at
 /// Init; algorithms first in, last out on the After* events), then the members' RunsBefore/RunsAfter
@@ -14,11 +11,13 @@ internal sealed record ScheduledCall(MemberSpec Member, HandlerSpec Handler);
 internal static class EventSchedule
 {
     /// <summary>The calls at <paramref name="event"/> in order; <paramref name="cycle"/> names the members of a constraint cycle, when there is one.</summary>
-    public static IReadOnlyList<ScheduledCall> Order(IReadOnlyList<MemberSpec> members, Event @event, out IReadOnlyList<string>? cycle)
+    /// <param name="members">Each member with its subscriptions, in the trainer's order.</param>
+    public static IReadOnlyList<Call> Order(IReadOnlyList<(MemberSpec Member, EquatableArray<Subscription> Subscriptions)> members, Event @event,
+        out IReadOnlyList<string>? cycle)
     {
-        List<ScheduledCall> calls = EngineOrder(members, @event);
+        List<Call> calls = EngineOrder(members, @event);
         cycle = null;
-        if (!calls.Any(c => c.Handler.RunsBefore.Count > 0 || c.Handler.RunsAfter.Count > 0)) return calls;
+        if (!calls.Any(c => c.Subscription.RunsBefore.Count > 0 || c.Subscription.RunsAfter.Count > 0)) return calls;
 
         // An edge i -> j: call i must come before call j.
         var before = new List<int>[calls.Count];
@@ -28,14 +27,14 @@ internal static class EventSchedule
             for (int j = 0; j < calls.Count; j++)
             {
                 if (calls[i].Member == calls[j].Member) continue;
-                if (calls[i].Handler.RunsBefore.Contains(calls[j].Member.FieldName)) before[i].Add(j);
-                if (calls[i].Handler.RunsAfter.Contains(calls[j].Member.FieldName)) before[j].Add(i);
+                if (calls[i].Subscription.RunsBefore.Contains(calls[j].Member.Index)) before[i].Add(j);
+                if (calls[i].Subscription.RunsAfter.Contains(calls[j].Member.Index)) before[j].Add(i);
             }
         }
 
         // Stable topological sort: always take the earliest call in Engine order that nothing left must precede.
         var placed = new bool[calls.Count];
-        var ordered = new List<ScheduledCall>(calls.Count);
+        var ordered = new List<Call>(calls.Count);
         while (ordered.Count < calls.Count)
         {
             int next = -1;
@@ -54,14 +53,14 @@ internal static class EventSchedule
     }
 
     /// <summary>The comment above the calls: the event, and why they run in this order when it is not the list's.</summary>
-    public static string Comment(Event @event, IReadOnlyList<ScheduledCall> calls)
+    public static string Comment(Event @event, IReadOnlyList<Call> calls)
     {
         var notes = new List<string>();
-        foreach (ScheduledCall call in calls)
+        foreach (Call call in calls)
         {
             // Only the constraints that bind here: the other member has a call at this event too.
-            string[] first = call.Handler.RunsBefore.Select(o => DisplayOf(calls, o)).OfType<string>().ToArray();
-            string[] after = call.Handler.RunsAfter.Select(o => DisplayOf(calls, o)).OfType<string>().ToArray();
+            string[] first = call.Subscription.RunsBefore.Select(o => DisplayOf(calls, o)).OfType<string>().ToArray();
+            string[] after = call.Subscription.RunsAfter.Select(o => DisplayOf(calls, o)).OfType<string>().ToArray();
             if (first.Length > 0) notes.Add($"{call.Member.DisplayName} before {string.Join(", ", first)}");
             if (after.Length > 0) notes.Add($"{call.Member.DisplayName} after {string.Join(", ", after)}");
         }
@@ -71,14 +70,14 @@ internal static class EventSchedule
         return reversed || notes.Count > 0 ? comment + "." : comment;
     }
 
-    private static string? DisplayOf(IReadOnlyList<ScheduledCall> calls, string fieldName) =>
-        calls.FirstOrDefault(c => c.Member.FieldName == fieldName)?.Member.DisplayName;
+    private static string? DisplayOf(IReadOnlyList<Call> calls, int member) =>
+        calls.FirstOrDefault(c => c.Member.Index == member)?.Member.DisplayName;
 
-    private static List<ScheduledCall> EngineOrder(IReadOnlyList<MemberSpec> all, Event @event)
+    private static List<Call> EngineOrder(IReadOnlyList<(MemberSpec Member, EquatableArray<Subscription> Subscriptions)> all, Event @event)
     {
-        IEnumerable<MemberSpec> Group(MemberKind kind)
+        IEnumerable<(MemberSpec Member, EquatableArray<Subscription> Subscriptions)> Group(MemberKind kind)
         {
-            IEnumerable<MemberSpec> members = all.Where(m => m.Kind == kind);
+            var members = all.Where(m => m.Member.Kind == kind);
             return kind == MemberKind.Algorithm && Events.RunsInReverse(@event) ? members.Reverse() : members;
         }
 
@@ -86,12 +85,12 @@ internal static class EventSchedule
             ? [MemberKind.Logger, MemberKind.Callback, MemberKind.Algorithm]
             : [MemberKind.Algorithm, MemberKind.Callback, MemberKind.Logger];
         return order.SelectMany(Group)
-            .SelectMany(m => m.Handlers.Where(h => h.Event == @event).Select(h => new ScheduledCall(m, h)))
+            .SelectMany(m => m.Subscriptions.Where(s => s.Event == @event).Select(s => new Call(m.Member, s)))
             .ToList();
     }
 
     // Every unplaced call has an unplaced predecessor, so walking predecessors must revisit a call.
-    private static IReadOnlyList<string> FindCycle(List<ScheduledCall> calls, List<int>[] before, bool[] placed)
+    private static IReadOnlyList<string> FindCycle(List<Call> calls, List<int>[] before, bool[] placed)
     {
         int Predecessor(int i) => Enumerable.Range(0, calls.Count).First(k => !placed[k] && before[k].Contains(i));
         int start = Enumerable.Range(0, calls.Count).First(i => !placed[i]);

@@ -40,41 +40,37 @@ internal enum MemberKind
 }
 
 /// <summary>One algorithm or callback of a trainer.</summary>
+/// <param name="Index">Its position in the trainer's list: its identity in the model (RunsBefore, RunsAfter).</param>
 /// <param name="TypeName">The fully qualified type, with <c>global::</c>.</param>
 /// <param name="DisplayName">The type's short name, for comments.</param>
 /// <param name="FieldName">The private field that holds the instance.</param>
 /// <param name="ParameterName">The constructor parameter that receives the instance.</param>
 /// <param name="Kind">Algorithm, callback or logger destination.</param>
-/// <param name="Handlers">Its [OnEvent] methods, one entry per (method, event), in declaration order.</param>
 internal sealed record MemberSpec(
+    int Index,
     string TypeName,
     string DisplayName,
     string FieldName,
     string ParameterName,
-    MemberKind Kind,
-    EquatableArray<HandlerSpec> Handlers);
+    MemberKind Kind);
 
-/// <summary>One subscription: a method to call at an event.</summary>
+/// <summary>One [OnEvent] subscription of a member: the method to call at an event, and the order it asks for.</summary>
 /// <param name="Event">The event.</param>
 /// <param name="MethodName">The method's name.</param>
 /// <param name="TakesLogger">Whether the method takes a Logger after the State.</param>
 /// <param name="Cref">The method as a documentation reference, for <c>&lt;see cref&gt;</c>.</param>
-/// <param name="RunsBefore">The field names of the trainer's members this call must precede at its event.</param>
-/// <param name="RunsAfter">The field names of the trainer's members this call must follow at its event.</param>
-internal sealed record HandlerSpec(
+/// <param name="RunsBefore">The <see cref="MemberSpec.Index"/> of each member this call must precede at its event.</param>
+/// <param name="RunsAfter">The <see cref="MemberSpec.Index"/> of each member this call must follow at its event.</param>
+internal sealed record Subscription(
     Event Event,
     string MethodName,
     bool TakesLogger,
     string Cref,
-    EquatableArray<string> RunsBefore,
-    EquatableArray<string> RunsAfter);
+    EquatableArray<int> RunsBefore,
+    EquatableArray<int> RunsAfter);
+
+/// <summary>One call the trainer makes at an event: a member's subscription, in the schedule.</summary>
+internal sealed record Call(MemberSpec Member, Subscription Subscription);
 
 /// <summary>The calls at one event, in the order they run, and the comment that explains that order.</summary>
 internal sealed record EventCalls(Event Event, string Comment, EquatableArray<Call> Calls);
-
-/// <summary>One call the trainer makes at an event.</summary>
-internal sealed record Call(string FieldName, string MemberType, string MemberDisplayName, string MethodName, bool TakesLogger, string Cref)
-{
-    public string Code => $"{FieldName}.{MethodName}({(TakesLogger ? "state, logger" : "state")});";
-    public string Display => $"{MemberDisplayName}.{MethodName}";
-}

@@ -69,36 +69,35 @@ internal static class TrainerParser
             accepted.Add(new Listed(type, kind, memberLocation, UniqueName(CamelCase(type.Name), usedNames)));
         }
 
-        var members = new List<MemberSpec>();
-        foreach (Listed member in accepted)
+        var members = new List<(MemberSpec Member, EquatableArray<Subscription> Subscriptions)>();
+        for (int index = 0; index < accepted.Count; index++)
         {
-            EquatableArray<HandlerSpec> handlers = HandlersOf(member.Type, accepted, known);
+            Listed member = accepted[index];
+            EquatableArray<Subscription> subscriptions = SubscriptionsOf(member.Type, accepted, known);
             // A logger destination is reached through the Logger, so it needs no event of its own.
-            if (handlers.Count == 0 && member.Kind != MemberKind.Logger && !HasAnyHandlerAttribute(member.Type, known))
+            if (subscriptions.Count == 0 && member.Kind != MemberKind.Logger && !HasAnyHandlerAttribute(member.Type, known))
                 report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.MemberWithoutHandlers, member.Location, member.Type.ToDisplayString(), trainerName));
-            members.Add(new MemberSpec(
+            members.Add((new MemberSpec(
+                index,
                 member.Type.ToDisplayString(FullName),
                 member.Type.Name,
                 "_" + member.Name,
                 SyntaxFacts.GetKeywordKind(member.Name) == SyntaxKind.None ? member.Name : "@" + member.Name,
-                member.Kind,
-                handlers));
+                member.Kind), subscriptions));
         }
 
         string? ns = trainer.ContainingNamespace.IsGlobalNamespace ? null : trainer.ContainingNamespace.ToDisplayString();
         var schedule = new List<EventCalls>();
         foreach (Event @event in Events.All)
         {
-            IReadOnlyList<ScheduledCall> ordered = EventSchedule.Order(members, @event, out IReadOnlyList<string>? cycle);
+            IReadOnlyList<Call> ordered = EventSchedule.Order(members, @event, out IReadOnlyList<string>? cycle);
             // A cycle fails the build (CMP0013); the file keeps Composer's order meanwhile.
             if (cycle is not null)
                 report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.OrderingCycle, location, @event.ToString(), trainerName, string.Join(" -> ", cycle)));
             if (ordered.Count == 0) continue;
-            schedule.Add(new EventCalls(@event, EventSchedule.Comment(@event, ordered), ordered
-                .Select(c => new Call(c.Member.FieldName, c.Member.TypeName, c.Member.DisplayName, c.Handler.MethodName, c.Handler.TakesLogger, c.Handler.Cref))
-                .ToEquatableArray()));
+            schedule.Add(new EventCalls(@event, EventSchedule.Comment(@event, ordered), ordered.ToEquatableArray()));
         }
-        var spec = new TrainerSpec(ns, trainerName, members.ToEquatableArray(), schedule.ToEquatableArray());
+        var spec = new TrainerSpec(ns, trainerName, members.Select(m => m.Member).ToEquatableArray(), schedule.ToEquatableArray());
         if (report is not null) CheckComposition(spec, accepted, known, report);
         return spec;
     }
@@ -207,45 +206,46 @@ internal static class TrainerParser
     }
 
     // Base types first, so an inherited subscription runs before the derived type's own at the same event.
-    private static EquatableArray<HandlerSpec> HandlersOf(INamedTypeSymbol type, List<Listed> trainerMembers, KnownTypeSymbols known)
+    private static EquatableArray<Subscription> SubscriptionsOf(INamedTypeSymbol type, List<Listed> trainerMembers, KnownTypeSymbols known)
     {
         var chain = new Stack<INamedTypeSymbol>();
         for (INamedTypeSymbol? t = type; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
             chain.Push(t);
 
-        var handlers = new List<HandlerSpec>();
+        var subscriptions = new List<Subscription>();
         foreach (INamedTypeSymbol declaring in chain)
         {
             foreach (IMethodSymbol method in declaring.GetMembers().OfType<IMethodSymbol>())
             {
-                if (CheckHandler(method, known) is not null) continue;
-                foreach (AttributeData onEvent in OnEventAttributes(method, known))
+                // Only methods with [OnEvent] are checked: the others are none of the trainer's business.
+                List<AttributeData> onEvents = OnEventAttributes(method, known).ToList();
+                if (onEvents.Count == 0 || CheckHandler(method, known) is not null) continue;
+                foreach (AttributeData onEvent in onEvents)
                 {
                     if (onEvent.ConstructorArguments.Length != 1 || onEvent.ConstructorArguments[0].Value is not int value
                         || !Enum.IsDefined(typeof(Event), value))
                         continue;
-                    handlers.Add(new HandlerSpec((Event)value, method.Name, method.Parameters.Length == 2, Cref(method),
+                    subscriptions.Add(new Subscription((Event)value, method.Name, method.Parameters.Length == 2, Cref(method),
                         MembersNamedBy(onEvent, nameof(OnEventAttribute.RunsBefore), type, trainerMembers),
                         MembersNamedBy(onEvent, nameof(OnEventAttribute.RunsAfter), type, trainerMembers)));
                 }
             }
         }
-        return handlers.ToEquatableArray();
+        return subscriptions.ToEquatableArray();
     }
 
-    // The field names of the trainer's other members that a RunsBefore/RunsAfter list of types covers.
-    private static EquatableArray<string> MembersNamedBy(AttributeData onEvent, string property, INamedTypeSymbol self, List<Listed> trainerMembers)
+    // The positions of the trainer's other members that a RunsBefore/RunsAfter list of types covers.
+    private static EquatableArray<int> MembersNamedBy(AttributeData onEvent, string property, INamedTypeSymbol self, List<Listed> trainerMembers)
     {
         foreach (KeyValuePair<string, TypedConstant> argument in onEvent.NamedArguments)
         {
             if (argument.Key != property || argument.Value.Kind != TypedConstantKind.Array) continue;
             ITypeSymbol[] targets = argument.Value.Values.Select(v => v.Value).OfType<ITypeSymbol>().ToArray();
-            return trainerMembers
-                .Where(m => !SymbolEqualityComparer.Default.Equals(m.Type, self) && targets.Any(t => IsA(m.Type, t)))
-                .Select(m => "_" + m.Name)
+            return Enumerable.Range(0, trainerMembers.Count)
+                .Where(i => !SymbolEqualityComparer.Default.Equals(trainerMembers[i].Type, self) && targets.Any(t => IsA(trainerMembers[i].Type, t)))
                 .ToEquatableArray();
         }
-        return Enumerable.Empty<string>().ToEquatableArray();
+        return Enumerable.Empty<int>().ToEquatableArray();
     }
 
     private static bool HasAnyHandlerAttribute(INamedTypeSymbol type, KnownTypeSymbols known)

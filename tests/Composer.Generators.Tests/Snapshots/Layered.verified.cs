@@ -54,10 +54,9 @@ partial class LayeredTrainer : global::Composer.Trainer
         _warmup = warmup;
         _checkpoints = checkpoints;
         _event2 = event2;
-        var state = State;
         // Event.Init
-        _jsonLines.Open(state);
-        _checkpoints.Prepare(state);
+        _jsonLines.Open(State);
+        _checkpoints.Prepare(State);
         // Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.
         LoadCheckpoint();
         SeedAll();
@@ -67,12 +66,11 @@ partial class LayeredTrainer : global::Composer.Trainer
     public override global::Composer.FitResult Fit()
     {
         var state = State;
-        var logger = Logger;
         StartTraining();
         // Under mpirun every rank starts from rank 0's weights; alone this and the other Replicas steps do nothing.
         Replicas.BroadcastWeights();
         // Event.FitStart
-        _warmup.Prepare(state, logger);
+        _warmup.Prepare(state, Logger);
         RestoreResumedRandomState();
         while (state.Timestamp < state.MaxDuration)
         {
@@ -86,7 +84,7 @@ partial class LayeredTrainer : global::Composer.Trainer
             // Event.EpochStart
             if (state.Timestamp.BatchInEpoch == 0)
             {
-                _warmup.Prepare(state, logger);
+                _warmup.Prepare(state, Logger);
             }
             bool epochEnded = true;
             using (var batches = OpenTrainDataloader())
@@ -130,7 +128,7 @@ partial class LayeredTrainer : global::Composer.Trainer
                     if (state.Timestamp.Batch % LogInterval == 0) Logger.Flush();
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
                     // Event.BatchCheckpoint
-                    _checkpoints.Save(state, logger);
+                    _checkpoints.Save(state, Logger);
                     if (state.Timestamp >= state.MaxDuration)
                     {
                         // The run ends here (FitResult keeps this loss), and the epoch if this was its last batch.
@@ -149,7 +147,7 @@ partial class LayeredTrainer : global::Composer.Trainer
                 AdvanceEpoch();
                 if (IsEvalDue(global::Composer.Core.Event.EpochEnd)) RunEvaluators();
                 // Event.EpochCheckpoint
-                _checkpoints.Save(state, logger);
+                _checkpoints.Save(state, Logger);
             }
         }
         Logger.Flush();
@@ -163,13 +161,11 @@ partial class LayeredTrainer : global::Composer.Trainer
     /// <inheritdoc/>
     public override void Eval()
     {
-        var state = State;
-        var logger = Logger;
         RequireEvaluators();
         foreach (var evaluator in State.Evaluators)
             RunEvaluator(evaluator);
         // Event.EvalStandaloneEnd
-        _checkpoints.Save(state, logger);
+        _checkpoints.Save(State, Logger);
     }
 
     /// <inheritdoc/>

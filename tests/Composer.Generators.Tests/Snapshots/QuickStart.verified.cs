@@ -46,9 +46,8 @@ partial class QuickStartTrainer : global::Composer.Trainer
         _labelSmoothing = labelSmoothing;
         _ema = ema;
         _lossPrinter = lossPrinter;
-        var state = State;
         // Event.Init
-        _ema.CreateAverage(state);
+        _ema.CreateAverage(State);
         // Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.
         LoadCheckpoint();
         SeedAll();
