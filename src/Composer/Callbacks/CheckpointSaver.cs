@@ -16,11 +16,10 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
 {
     private static readonly string[] FileTokens = ["{run_name}", "{epoch}", "{batch}", "{sample}", "{token}", "{rank}"];
 
-    private readonly Func<State, Event, bool>? _predicate;
+    private Func<State, Event, bool> _isDue = null!;
     private readonly int _numCheckpointsToKeep;
     private readonly bool _overwrite;
     private readonly List<string> _saved = [];
-    private readonly IntervalScheduler? _schedule;
     private long _lastSavedBatch = -1;
     private readonly Regex _ownName;
     private readonly Regex? _ownLatestName;
@@ -49,7 +48,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     {
         Time interval = IntervalScheduler.RequireInterval(Time.Parse(saveInterval), nameof(saveInterval), "The save interval", allowZero: false);
         // Composer's create_interval_scheduler with its checkpoint events; the end of training is checked at both.
-        _schedule = new IntervalScheduler(interval, Event.EpochCheckpoint, Event.BatchCheckpoint, Event.BatchCheckpoint, Event.EpochCheckpoint);
+        _isDue = new IntervalScheduler(interval, Event.EpochCheckpoint, Event.BatchCheckpoint, Event.BatchCheckpoint, Event.EpochCheckpoint).IsDue;
     }
 
     /// <summary>Creates the callback with a predicate deciding, at each checkpoint event, whether to save.</summary>
@@ -70,7 +69,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         bool overwrite = false)
         : this(folder, filename, latestFilename, numCheckpointsToKeep, weightsOnly, overwrite)
     {
-        _predicate = saveWhen ?? throw new ArgumentNullException(nameof(saveWhen));
+        _isDue = saveWhen ?? throw new ArgumentNullException(nameof(saveWhen));
     }
 
     private CheckpointSaver(string folder, string filename, string? latestFilename, int numCheckpointsToKeep, bool weightsOnly, bool overwrite)
@@ -265,7 +264,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     // As Composer's saver: never twice at one batch (the end of an epoch can also be the end of training). This is
     // also what keeps the schedule's end-of-training rule from repeating a save, so the schedule is not told of saves.
     private bool IsDue(State state, Event trigger) =>
-        (_predicate?.Invoke(state, trigger) ?? _schedule!.IsDue(state, trigger)) && state.Timestamp.Batch != _lastSavedBatch;
+        _isDue(state, trigger) && state.Timestamp.Batch != _lastSavedBatch;
 
     private static string Fill(string pattern, State state) => pattern
         .Replace("{run_name}", state.RunName, StringComparison.Ordinal)

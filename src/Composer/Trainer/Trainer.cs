@@ -26,7 +26,7 @@ namespace Composer;
 public abstract class Trainer
 {
     private readonly bool _computeTrainingMetrics;
-    private readonly Func<State, Event, bool>? _evalPredicate;
+    private readonly Func<State, Event, bool> _isEvalDue;
     private readonly Stopwatch _batchClock = new();
     private readonly Dictionary<string, double> _lastMetrics = new(StringComparer.Ordinal);
     private Tensor? _lastLoss;
@@ -97,7 +97,8 @@ public abstract class Trainer
         State.Replicas = parallel;
         // Composer's create_interval_scheduler(eval_interval, checkpoint_events=False, final_events={FIT_END}).
         EvalSchedule = new IntervalScheduler(options.EvalInterval ?? Time.FromEpochs(1), Event.EpochEnd, Event.BatchEnd, Event.FitEnd);
-        _evalPredicate = options.EvalPredicate;
+        // The user's predicate replaces the interval, as a callable eval_interval does in Composer.
+        _isEvalDue = options.EvalPredicate ?? EvalSchedule.IsDue;
         LogInterval = options.LogInterval;
         _computeTrainingMetrics = options.ComputeTrainingMetrics;
         Loading = new CheckpointLoading(options.LoadPath, options.LoadWeightsOnly, options.LoadStrictModelWeights, options.Autoresume);
@@ -330,7 +331,7 @@ public abstract class Trainer
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected bool IsEvalDue(Event trigger) =>
-        State.Evaluators.Count > 0 && (_evalPredicate?.Invoke(State, trigger) ?? EvalSchedule.IsDue(State, trigger));
+        State.Evaluators.Count > 0 && _isEvalDue(State, trigger);
 
     /// <summary>Throws a clear error when <c>Eval()</c> has nothing to evaluate.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
