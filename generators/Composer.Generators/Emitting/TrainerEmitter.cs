@@ -171,10 +171,11 @@ internal static class TrainerEmitter
         w.Open("for (int microbatch = 0; microbatch < microbatches; microbatch++)");
         w.Line("state.Batch = Microbatches[microbatch];");
         events.Raise(Event.BeforeForward);
-        w.Line("state.Outputs = state.Model.Forward(state.Batch);");
+        w.Line("// In TrainerOptions.Precision: under autocast for mixed precision, as it is for float32.");
+        w.Line("using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);");
         events.Raise(Event.AfterForward);
         events.Raise(Event.BeforeLoss);
-        w.Line("state.Loss = state.Model.Loss(state.Outputs, state.Batch);");
+        w.Line("using (PrecisionContext()) state.Loss = state.Model.Loss(state.Outputs, state.Batch);");
         events.Raise(Event.AfterLoss);
         events.Raise(Event.BeforeBackward);
         w.Line("Microbatches.Backward(state.Batch, state.Loss);");
@@ -185,8 +186,11 @@ internal static class TrainerEmitter
         w.Line("state.Loss = Microbatches.Loss;");
         w.Line("// The gradients become their mean over the ranks, once per batch, in buckets.");
         w.Line("Replicas.ReduceGradients();");
+        w.Line("// Float16's loss scale undone: no step with an infinite gradient (always steps otherwise).");
+        w.Line("bool finite = Scaler.Unscale(state);");
         events.Raise(Event.AfterTrainBatch);
-        w.Line("state.Optimizer.step();");
+        w.Line("if (finite) state.Optimizer.step();");
+        w.Line("Scaler.Update(finite);");
         w.Line("// With ShardOptimizerState each rank stepped its own parameters: gather the others'.");
         w.Line("Replicas.GatherWeights();");
         w.Line("LearningRates.StepAfterBatch();");
@@ -258,7 +262,7 @@ internal static class TrainerEmitter
         w.Line("if (!TakeBatch(prediction.Batches)) break;");
         events.Raise(Event.PredictBatchStart);
         events.Raise(Event.PredictBeforeForward);
-        w.Line("state.Outputs = state.Model.Forward(state.Batch);");
+        w.Line("using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);");
         events.Raise(Event.PredictAfterForward);
         w.Line("if (returnOutputs) predictions.Add(KeepPrediction());");
         events.Raise(Event.PredictBatchEnd);
@@ -294,7 +298,7 @@ internal static class TrainerEmitter
         w.Line("if (!TakeBatch(evaluation.Batches)) break;");
         events.Raise(Event.EvalBatchStart);
         events.Raise(Event.EvalBeforeForward);
-        w.Line("state.Outputs = state.Model.EvalForward(state.Batch);");
+        w.Line("using (PrecisionContext()) state.Outputs = state.Model.EvalForward(state.Batch);");
         events.Raise(Event.EvalAfterForward);
         w.Line("UpdateEvalMetrics(evaluator);");
         events.Raise(Event.EvalBatchEnd);

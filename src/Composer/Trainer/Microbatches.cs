@@ -11,6 +11,7 @@ namespace Composer;
 public sealed class Microbatches
 {
     private readonly int? _size;
+    private readonly Optim.GradScaler? _scaler;
     private Batch[] _parts = [];
     private Batch? _whole;
     private Tensor? _loss;
@@ -18,9 +19,11 @@ public sealed class Microbatches
     /// <summary>Creates the splitter.</summary>
     /// <param name="size">Samples per microbatch; null for the whole batch at once.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is less than 1.</exception>
-    public Microbatches(int? size)
+    /// <param name="scaler">Scales each loss before backward (float16 mixed precision); none by default.</param>
+    public Microbatches(int? size, Optim.GradScaler? scaler = null)
     {
         _size = RequireSize(size, nameof(size));
+        _scaler = scaler;
     }
 
     /// <summary>The rule for a microbatch size, wherever one is set: at least 1, or null for the whole batch.</summary>
@@ -77,13 +80,27 @@ public sealed class Microbatches
         ArgumentNullException.ThrowIfNull(loss);
         if (Count == 1)
         {
-            loss.backward();
+            Backpropagate(loss);
             _loss = loss;
             return;
         }
         Tensor scaled = loss * ((double)microbatch.Size / WholeBatch.Size);
-        scaled.backward();
+        Backpropagate(scaled);
         Tensor part = scaled.detach();
         _loss = _loss is null ? part : _loss + part;
+    }
+
+    // With float16 mixed precision the loss is multiplied by the scaler's scale first; the logged loss is not.
+    private void Backpropagate(Tensor loss)
+    {
+        if (_scaler is { Enabled: true } scaler)
+        {
+            using Tensor scaled = scaler.ScaleLoss(loss);
+            scaled.backward();
+        }
+        else
+        {
+            loss.backward();
+        }
     }
 }

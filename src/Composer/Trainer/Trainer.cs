@@ -27,6 +27,7 @@ public abstract class Trainer
 {
     private readonly bool _computeTrainingMetrics;
     private readonly Func<State, Event, bool> _isEvalDue;
+    private readonly ScalarType? _autocastDtype;
     private readonly Stopwatch _batchClock = new();
     private readonly Dictionary<string, double> _lastMetrics = new(StringComparer.Ordinal);
     private Tensor? _lastLoss;
@@ -87,12 +88,22 @@ public abstract class Trainer
             evaluator.Metrics ??= options.Model.CreateMetrics(isTrain: false);
         State.EvalMetrics = evaluators.ToDictionary(e => e.Label, e => e.Metrics!, StringComparer.Ordinal);
         State.TrainMetrics = options.Model.CreateMetrics(isTrain: true);
-        State.SetMembers(members);
+        // Float16 needs loss scaling, whose state is checkpointed with the members'.
+        Scaler = new GradScaler(enabled: options.Precision == Precision.AmpFp16);
+        State.SetMembers(Scaler.Enabled ? [.. members, Scaler] : members);
+        _autocastDtype = options.Precision switch
+        {
+            Precision.AmpBf16 => ScalarType.BFloat16,
+            Precision.AmpFp16 => ScalarType.Float16,
+            _ => null,
+        };
+        // A libtorch without autocast is a clear error now, not a failure at the first batch.
+        if (_autocastDtype is not null) Autocast.RequireSupport();
         Logger = new Logger(State, members.OfType<LoggerDestination>().Where(d => communicator.Rank == 0 || !d.RankZeroOnly).ToArray());
 
         LearningRates = new LearningRateSchedule(optimizer, State.Schedulers, State.TorchSchedulers,
             options.StepSchedulersEveryBatch, options.ScaleScheduleRatio);
-        Microbatches = new Microbatches(options.DeviceTrainMicrobatchSize);
+        Microbatches = new Microbatches(options.DeviceTrainMicrobatchSize, Scaler);
         Replicas = parallel;
         State.Replicas = parallel;
         // Composer's create_interval_scheduler(eval_interval, checkpoint_events=False, final_events={FIT_END}).
@@ -146,6 +157,17 @@ public abstract class Trainer
     /// <summary>Sets each batch's learning rate and steps TorchSharp's schedulers.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected LearningRateSchedule LearningRates { get; }
+
+    /// <summary>
+    /// The forward pass's and the loss's precision (Composer's <c>get_precision_context</c>): an autocast scope with
+    /// <see cref="TrainerOptions.Precision"/>'s mixed precision on the state's device, nothing with float32.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected Autocast.Scope? PrecisionContext() => _autocastDtype is { } dtype ? Autocast.Enable(State.Device.type, dtype) : null;
+
+    /// <summary>Loss scaling for <see cref="Precision.AmpFp16"/>; off (scale 1, every step taken) otherwise.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected GradScaler Scaler { get; }
 
     /// <summary>Splits each batch for <see cref="TrainerOptions.DeviceTrainMicrobatchSize"/>.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

@@ -79,6 +79,13 @@ public sealed class TrainerOptions
     /// <summary>The seed for torch's random state; random (and logged in <see cref="State.Seed"/>) when omitted.</summary>
     public int? Seed { get; init; }
 
+    /// <summary>
+    /// The numeric precision (Composer's <c>precision</c>): <see cref="Precision.Fp32"/> by default; with
+    /// <see cref="Precision.AmpBf16"/> or <see cref="Precision.AmpFp16"/> the forward pass and the loss run under
+    /// libtorch's autocast, in training, evaluation and prediction, while weights and optimizer state stay float32.
+    /// </summary>
+    public Precision Precision { get; init; }
+
     /// <summary>The device to train on; where the model's parameters are when omitted.</summary>
     public Device? Device { get; init; }
 

@@ -51,8 +51,9 @@ partial class BareTrainer : global::Composer.Trainer
                     for (int microbatch = 0; microbatch < microbatches; microbatch++)
                     {
                         state.Batch = Microbatches[microbatch];
-                        state.Outputs = state.Model.Forward(state.Batch);
-                        state.Loss = state.Model.Loss(state.Outputs, state.Batch);
+                        // In TrainerOptions.Precision: under autocast for mixed precision, as it is for float32.
+                        using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);
+                        using (PrecisionContext()) state.Loss = state.Model.Loss(state.Outputs, state.Batch);
                         Microbatches.Backward(state.Batch, state.Loss);
                         UpdateTrainMetrics();
                     }
@@ -60,7 +61,10 @@ partial class BareTrainer : global::Composer.Trainer
                     state.Loss = Microbatches.Loss;
                     // The gradients become their mean over the ranks, once per batch, in buckets.
                     Replicas.ReduceGradients();
-                    state.Optimizer.step();
+                    // Float16's loss scale undone: no step with an infinite gradient (always steps otherwise).
+                    bool finite = Scaler.Unscale(state);
+                    if (finite) state.Optimizer.step();
+                    Scaler.Update(finite);
                     // With ShardOptimizerState each rank stepped its own parameters: gather the others'.
                     Replicas.GatherWeights();
                     LearningRates.StepAfterBatch();
@@ -119,7 +123,7 @@ partial class BareTrainer : global::Composer.Trainer
         {
             using var batchScope = global::TorchSharp.torch.NewDisposeScope();
             if (!TakeBatch(prediction.Batches)) break;
-            state.Outputs = state.Model.Forward(state.Batch);
+            using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);
             if (returnOutputs) predictions.Add(KeepPrediction());
         }
         return predictions;
@@ -144,7 +148,7 @@ partial class BareTrainer : global::Composer.Trainer
         {
             using var batchScope = global::TorchSharp.torch.NewDisposeScope();
             if (!TakeBatch(evaluation.Batches)) break;
-            state.Outputs = state.Model.EvalForward(state.Batch);
+            using (PrecisionContext()) state.Outputs = state.Model.EvalForward(state.Batch);
             UpdateEvalMetrics(evaluator);
         }
         LogEvalMetrics(evaluator);

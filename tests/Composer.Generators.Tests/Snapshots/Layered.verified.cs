@@ -101,12 +101,13 @@ partial class LayeredTrainer : global::Composer.Trainer
                     for (int microbatch = 0; microbatch < microbatches; microbatch++)
                     {
                         state.Batch = Microbatches[microbatch];
-                        state.Outputs = state.Model.Forward(state.Batch);
+                        // In TrainerOptions.Precision: under autocast for mixed precision, as it is for float32.
+                        using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);
                         // Event.AfterForward: algorithms first in, last out.
                         _event2.After(state);
                         _warmup.Count(state);
                         _warmup.Inspect(state);
-                        state.Loss = state.Model.Loss(state.Outputs, state.Batch);
+                        using (PrecisionContext()) state.Loss = state.Model.Loss(state.Outputs, state.Batch);
                         Microbatches.Backward(state.Batch, state.Loss);
                         UpdateTrainMetrics();
                     }
@@ -114,7 +115,10 @@ partial class LayeredTrainer : global::Composer.Trainer
                     state.Loss = Microbatches.Loss;
                     // The gradients become their mean over the ranks, once per batch, in buckets.
                     Replicas.ReduceGradients();
-                    state.Optimizer.step();
+                    // Float16's loss scale undone: no step with an infinite gradient (always steps otherwise).
+                    bool finite = Scaler.Unscale(state);
+                    if (finite) state.Optimizer.step();
+                    Scaler.Update(finite);
                     // With ShardOptimizerState each rank stepped its own parameters: gather the others'.
                     Replicas.GatherWeights();
                     LearningRates.StepAfterBatch();
@@ -181,7 +185,7 @@ partial class LayeredTrainer : global::Composer.Trainer
         {
             using var batchScope = global::TorchSharp.torch.NewDisposeScope();
             if (!TakeBatch(prediction.Batches)) break;
-            state.Outputs = state.Model.Forward(state.Batch);
+            using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);
             if (returnOutputs) predictions.Add(KeepPrediction());
         }
         // Event.PredictEnd
@@ -208,7 +212,7 @@ partial class LayeredTrainer : global::Composer.Trainer
         {
             using var batchScope = global::TorchSharp.torch.NewDisposeScope();
             if (!TakeBatch(evaluation.Batches)) break;
-            state.Outputs = state.Model.EvalForward(state.Batch);
+            using (PrecisionContext()) state.Outputs = state.Model.EvalForward(state.Batch);
             UpdateEvalMetrics(evaluator);
         }
         LogEvalMetrics(evaluator);
