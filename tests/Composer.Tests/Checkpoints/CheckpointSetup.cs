@@ -27,7 +27,7 @@ internal static class CheckpointSetup
 
     /// <param name="adamWithTorchScheduler">Adam with TorchSharp's MultiStepLR (halving after epoch 2) instead of SGD with Composer's cosine.</param>
     public static TrainerOptions Options(int seed = 5, string maxDuration = "3ep", bool autoresume = false, string? loadPath = null, bool loadWeightsOnly = false,
-        bool adamWithTorchScheduler = false)
+        bool adamWithTorchScheduler = false, Precision precision = Precision.Fp32)
     {
         torch.manual_seed(seed);
         var module = nn.Sequential(("fc1", nn.Linear(4, 8)), ("act", nn.ReLU()), ("drop", nn.Dropout(0.3)), ("fc2", nn.Linear(8, 3)));
@@ -48,6 +48,7 @@ internal static class CheckpointSetup
             Autoresume = autoresume,
             LoadPath = loadPath,
             LoadWeightsOnly = loadWeightsOnly,
+            Precision = precision,
         };
     }
 
