@@ -21,6 +21,8 @@ internal sealed record Options
 
     public string Model { get; init; } = "cnn";
 
+    public Composer.Core.Precision Precision { get; init; }
+
     /// <summary>The command line, with <c>--help</c>; <paramref name="recipes"/> are the names <c>--recipe</c> takes.</summary>
     public static RootCommand Command(IReadOnlyCollection<string> recipes)
     {
@@ -50,6 +52,15 @@ internal sealed record Options
         Verbose = parsed.GetValue(Flags.Verbose),
         Wandb = parsed.GetValue(Flags.Wandb),
         Model = parsed.GetValue(Flags.Model)!,
+        Precision = PrecisionOf(parsed.GetValue(Flags.Precision)!),
+    };
+
+    /// <summary>Composer's precision names: fp32, amp_bf16, amp_fp16.</summary>
+    public static Composer.Core.Precision PrecisionOf(string name) => name switch
+    {
+        "amp_bf16" => Composer.Core.Precision.AmpBf16,
+        "amp_fp16" => Composer.Core.Precision.AmpFp16,
+        _ => Composer.Core.Precision.Fp32,
     };
 
     private static string[] SplitList(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -100,12 +111,19 @@ internal sealed record Options
             DefaultValueFactory = _ => "cnn",
         };
 
-        public static Option[] All => [Recipes, Seeds, Target, MaxEpochs, EvalInterval, BatchSize, Optimizer, LearningRate, Threads, Verbose, Wandb, Model];
+        public static readonly Option<string> Precision = new("--precision")
+        {
+            Description = "fp32, or mixed precision under libtorch's autocast: amp_bf16 (fast on CPUs with AVX512-BF16 or AMX) or amp_fp16",
+            DefaultValueFactory = _ => "fp32",
+        };
+
+        public static Option[] All => [Recipes, Seeds, Target, MaxEpochs, EvalInterval, BatchSize, Optimizer, LearningRate, Threads, Verbose, Wandb, Model, Precision];
 
         static Flags()
         {
             Optimizer.AcceptOnlyFromAmong("sgd", "adam");
             Model.AcceptOnlyFromAmong("cnn", "resnet");
+            Precision.AcceptOnlyFromAmong("fp32", "amp_bf16", "amp_fp16");
             Seeds.Validators.Add(result =>
             {
                 if (SplitList(result.GetValueOrDefault<string>() ?? "").Any(s => !int.TryParse(s, CultureInfo.InvariantCulture, out _)))

@@ -66,7 +66,7 @@ torch.set_num_threads(options.Threads ?? Math.Max(1, Environment.ProcessorCount 
 (TensorDataset train, TensorDataset test) = Mnist.Load();
 if (leader)
     Console.WriteLine($"MNIST: {train.Count} train, {test.Count} test images; target test accuracy {options.Target:P1}; " +
-        $"{world.WorldSize} process(es) of {torch.get_num_threads()} thread(s), global batch {options.BatchSize}");
+        $"{world.WorldSize} process(es) of {torch.get_num_threads()} thread(s), global batch {options.BatchSize}, precision {options.Precision}");
 
 var runs = new List<Run>();
 // Seeds outside, recipes inside: any drift of the machine's speed falls on every recipe alike.
@@ -118,6 +118,7 @@ Run Train(string recipe, int seed)
         Schedulers = schedule is null ? null : [new CosineAnnealingWithWarmupScheduler(schedule.Warmup)],
         Seed = seed,
         Device = CPU,
+        Precision = options.Precision,
     };
     // --wandb: one W&B run per recipe and seed, in W&B's offline format under ./wandb (online when WANDB_MODE says so).
     var wandb = new WandBLogger(project: "composer-net-mnist", group: recipe, name: $"{recipe}-seed{seed}", tags: [recipe],

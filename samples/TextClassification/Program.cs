@@ -52,6 +52,12 @@ static int Train(Options options)
         Schedulers = [new LinearWithWarmupScheduler(tWarmup: "0.1dur")],
         Device = CPU,
         Seed = options.Seed,
+        Precision = options.Precision switch
+        {
+            "amp_bf16" => Precision.AmpBf16,
+            "amp_fp16" => Precision.AmpFp16,
+            _ => Precision.Fp32,
+        },
     };
 
     // 5. Train and evaluate: the generated Trainer runs the loop, its algorithms and the progress bar.
@@ -84,7 +90,7 @@ namespace TextClassification
     public partial class SequenceMethodsTrainer;
 
     /// <summary>Command-line options.</summary>
-    public sealed record Options(string Recipe, int Epochs, int Seed, int MaxTokens, int Prefetch, int Threads, string DataPath)
+    public sealed record Options(string Recipe, int Epochs, int Seed, int MaxTokens, int Prefetch, int Threads, string DataPath, string Precision)
     {
         private static readonly Option<string> RecipeOption = new("--recipe")
         {
@@ -102,20 +108,31 @@ namespace TextClassification
             DefaultValueFactory = _ => SpamCorpus.DefaultPath,
         };
 
-        static Options() => RecipeOption.AcceptOnlyFromAmong("baseline", "sequence");
+        private static readonly Option<string> PrecisionOption = new("--precision")
+        {
+            Description = "fp32, or mixed precision under libtorch's autocast: amp_bf16 or amp_fp16",
+            DefaultValueFactory = _ => "fp32",
+        };
+
+        static Options()
+        {
+            RecipeOption.AcceptOnlyFromAmong("baseline", "sequence");
+            PrecisionOption.AcceptOnlyFromAmong("fp32", "amp_bf16", "amp_fp16");
+        }
 
         /// <summary>The command line, with <c>--help</c>.</summary>
         public static RootCommand Command()
         {
             var command = new RootCommand("Trains a spam/ham classifier on the SpamAssassin corpus with a generated Trainer, as a Hugging Face loop does.");
-            foreach (Option option in new Option[] { RecipeOption, EpochsOption, SeedOption, MaxTokensOption, PrefetchOption, ThreadsOption, DataOption })
+            foreach (Option option in new Option[] { RecipeOption, EpochsOption, SeedOption, MaxTokensOption, PrefetchOption, ThreadsOption, DataOption, PrecisionOption })
                 command.Options.Add(option);
             return command;
         }
 
         /// <summary>The options of a parsed command line.</summary>
         public static Options From(ParseResult parsed) => new(parsed.GetValue(RecipeOption)!, parsed.GetValue(EpochsOption), parsed.GetValue(SeedOption),
-            parsed.GetValue(MaxTokensOption), parsed.GetValue(PrefetchOption), parsed.GetValue(ThreadsOption), parsed.GetValue(DataOption)!);
+            parsed.GetValue(MaxTokensOption), parsed.GetValue(PrefetchOption), parsed.GetValue(ThreadsOption), parsed.GetValue(DataOption)!,
+            parsed.GetValue(PrecisionOption)!);
 
         private static Option<int> Positive(string name, string description, int fallback)
         {

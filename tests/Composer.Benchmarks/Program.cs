@@ -5,6 +5,7 @@
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --phases tiny|mlp|cnn [rounds] the loops in one process, in turn:
 //                                                                                     where the Trainer's time per batch goes
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --data-path          the loader and Batch alone against hand indexing
+//   dotnet run -c Release --project tests/Composer.Benchmarks -- --precision [rounds] fp32 against amp_bf16 per model, in turn in one process
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
@@ -19,6 +20,8 @@ if (args is ["--native-memory"]) return NativeMemoryGrowth.Run();
 if (args is ["--phases", var model]) return PhaseTiming.Run(model);
 if (args is ["--phases", var model2, var rounds]) return PhaseTiming.Run(model2, int.Parse(rounds));
 if (args is ["--data-path"]) return DataPathTiming.Run();
+if (args is ["--precision"]) return Composer.Benchmarks.Precision.PrecisionTiming.Run();
+if (args is ["--precision", var precisionRounds]) return Composer.Benchmarks.Precision.PrecisionTiming.Run(int.Parse(precisionRounds));
 
 // The benchmark processes inherit the folder their peak memory is written to.
 string peaks = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "peaks");

@@ -1,0 +1,73 @@
+using Composer.Core;
+using Composer.Data;
+using Composer.Datasets;
+using Composer.Models;
+using Composer.Models.Transformer;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Composer.Benchmarks.Precision;
+
+/// <summary>The generated Trainer of the precision measurements: no algorithms.</summary>
+[Trainer]
+public partial class PrecisionTrainer;
+
+/// <summary>
+/// One model trained by the generated Trainer in one precision, with Adam at 1e-3 and one intra-op thread: the MNIST
+/// MLP, the MNIST CNN or the small ResNet on MNIST digits (batch 64), or the text classifier on random token ids
+/// (batch 32 of 128 tokens, a 5,000-token vocabulary, width 128, 2 layers).
+/// </summary>
+internal sealed class PrecisionWorkload
+{
+    public static readonly string[] Models = ["mlp", "cnn", "resnet", "text"];
+
+    private readonly PrecisionTrainer _trainer;
+
+    public PrecisionWorkload(string model, Core.Precision precision)
+    {
+        torch.set_num_threads(1);
+        torch.manual_seed(17);
+        ComposerModel network;
+        DataLoader train;
+        if (model == "text")
+        {
+            network = new TextClassifier(vocabularySize: 5000, numClasses: 2, maxSequenceLength: 128, dimension: 128, heads: 4, layers: 2);
+            Tensor ids = randint(1, 5000, [640, 128]).DetachFromDisposeScope(), labels = randint(0, 2, [640]).DetachFromDisposeScope();
+            var samples = Dataset.From<IReadOnlyDictionary<string, Tensor>>(640, i => new Dictionary<string, Tensor>
+            {
+                [Batch.InputIds] = ids[i], [Batch.Labels] = labels[i],
+            });
+            train = new DataLoader<IReadOnlyDictionary<string, Tensor>>(samples, batchSize: 32);
+        }
+        else
+        {
+            (TensorDataset mnist, TensorDataset test) = Mnist.Load();
+            test.Dispose();
+            network = new ComposerClassifier(model switch
+            {
+                "mlp" => MnistModel.Mlp(),
+                "cnn" => MnistModel.Cnn(),
+                "resnet" => new ResNet(),
+                _ => throw new ArgumentException($"Unknown model {model}; use {string.Join(", ", Models)}.", nameof(model)),
+            }, numClasses: 10);
+            train = new DataLoader(mnist, batchSize: 64, shuffle: true, seed: 17);
+        }
+        _trainer = new PrecisionTrainer(new TrainerOptions
+        {
+            Model = network,
+            TrainDataloader = train,
+            MaxDuration = Time.FromBatches(0),
+            Optimizer = optim.Adam(network.parameters(), lr: 1e-3),
+            Seed = 17,
+            Device = CPU,
+            Precision = precision,
+        });
+    }
+
+    /// <summary>Trains <paramref name="batches"/> more batches.</summary>
+    public void Train(int batches)
+    {
+        _trainer.State.MaxDuration = Time.FromBatches(_trainer.State.Timestamp.Batch + batches);
+        _trainer.Fit();
+    }
+}
