@@ -90,6 +90,7 @@ internal static class Scenarios
             Seed = 17,
             ShardOptimizerState = sharded,
             Autoresume = folder is not null,
+            Precision = option("precision", "fp32") == "amp_bf16" ? Precision.AmpBf16 : Precision.Fp32,
         };
         var failure = new Failure(failRank, failBatch);
         var stateBytes = new OptimizerStateSize();

@@ -64,6 +64,18 @@ public class DistributedTests : FolderTests
         Assert.That(MaxDifference(Floats(pair.Ranks[0], "weights"), Floats(alone.Ranks[0], "weights")), Is.LessThan(1e-5));
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void UnderAmpBf16TwoProcessesAgreeBitwiseAndStayCloseToOneProcess(bool sharded)
+    {
+        Outcome alone = Run(null, "train", "batch=64", "optimizer=adam", "precision=amp_bf16");
+        Outcome pair = Run(2, "train", "batch=32", "optimizer=adam", "precision=amp_bf16", $"sharded={(sharded ? "true" : "false")}");
+        Assert.That(pair.ExitCode, Is.EqualTo(0), pair.Output);
+        Assert.That(Floats(pair.Ranks[0], "weights"), Is.EqualTo(Floats(pair.Ranks[1], "weights")), "the ranks agree bitwise");
+        // Each rank's bfloat16 forward sees half the batch; the float32 gradients are averaged, so only rounding differs.
+        Assert.That(MaxDifference(Floats(pair.Ranks[0], "weights"), Floats(alone.Ranks[0], "weights")), Is.LessThan(2e-2));
+    }
+
     [Test]
     public void AShardedOptimizerGivesTheSameWeightsWithLessStatePerRank()
     {

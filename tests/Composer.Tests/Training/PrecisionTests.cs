@@ -88,6 +88,25 @@ public class PrecisionTests : FolderTests
     }
 
     [Test]
+    public void UnderAmpBf16MicrobatchesTrainAsTheWholeBatchWithinRounding()
+    {
+        float[] WeightsAfterOneEpoch(int? microbatch)
+        {
+            TrainerOptions o = TestSetup.Options("1ep");
+            var trainer = new PrecisionTrainer(new DtypeProbe(), new Ema("2ba"), new TrainerOptions
+            {
+                Model = o.Model, TrainDataloader = o.TrainDataloader, MaxDuration = o.MaxDuration, Optimizer = o.Optimizer, Seed = 7,
+                Precision = Precision.AmpBf16, DeviceTrainMicrobatchSize = microbatch,
+            });
+            trainer.Fit();
+            return [.. trainer.State.Model.parameters().SelectMany(p => p.detach().data<float>().ToArray())];
+        }
+        float[] whole = WeightsAfterOneEpoch(null), split = WeightsAfterOneEpoch(1);
+        Assert.That(split, Is.Not.EqualTo(whole), "the microbatches' bfloat16 forward rounds differently...");
+        Assert.That(split.Zip(whole, (a, b) => Math.Abs(a - b)).Max(), Is.LessThan(1e-2), "...but the loss scaling keeps the step the whole batch's");
+    }
+
+    [Test]
     public void TheScalerGrowsAfterItsIntervalBacksOffOnOverflowAndRoundTripsItsState()
     {
         var scaler = new GradScaler(initScale: 8, growthInterval: 3);
