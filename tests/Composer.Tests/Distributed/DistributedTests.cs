@@ -89,11 +89,12 @@ public class DistributedTests : FolderTests
         Assert.That(parts, Has.All.LessThan(whole * 0.7), $"each rank keeps part of Adam's {whole} bytes: {string.Join(", ", parts)}");
     }
 
-    [TestCase(false)]
-    [TestCase(true)]
-    public void AKilledRunAutoresumesToTheWeightsOfAnUninterruptedOne(bool sharded)
+    [TestCase(false, "fp32")]
+    [TestCase(true, "fp32")]
+    [TestCase(false, "amp_bf16")]
+    public void AKilledRunAutoresumesToTheWeightsOfAnUninterruptedOne(bool sharded, string precision)
     {
-        string[] common = ["batch=32", "optimizer=adam", $"sharded={(sharded ? "true" : "false")}"];
+        string[] common = ["batch=32", "optimizer=adam", $"sharded={(sharded ? "true" : "false")}", $"precision={precision}"];
         Outcome whole = Run(2, "train", [.. common, $"checkpoints={Folder()}"]);
         string folder = Folder();
         // Both ranks fail inside batch 7; the last checkpoint was after batch 4.
