@@ -171,7 +171,7 @@ internal static class TrainerEmitter
         w.Open("for (int microbatch = 0; microbatch < microbatches; microbatch++)");
         w.Line("state.Batch = Microbatches[microbatch];");
         events.Raise(Event.BeforeForward);
-        w.Line("// In TrainerOptions.Precision: under autocast for mixed precision, as it is for float32.");
+        w.Line("// In TrainerOptions.Precision: under autocast with mixed precision, plainly with float32.");
         w.Line("using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);");
         events.Raise(Event.AfterForward);
         events.Raise(Event.BeforeLoss);

@@ -16,7 +16,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
 {
     private static readonly string[] FileTokens = ["{run_name}", "{epoch}", "{batch}", "{sample}", "{token}", "{rank}"];
 
-    private Func<State, Event, bool> _isDue = null!;
+    private readonly Func<State, Event, bool> _isDue = null!;
     private readonly int _numCheckpointsToKeep;
     private readonly bool _overwrite;
     private readonly List<string> _saved = [];

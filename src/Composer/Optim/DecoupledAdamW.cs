@@ -12,8 +12,9 @@ namespace Composer.Optim;
 /// </summary>
 /// <remarks>
 /// It is TorchSharp's <see cref="AdamW"/> with another step: its parameter groups, options and saved state are AdamW's,
-/// so checkpoints, schedules and surgery treat it as AdamW. The step creates its scalars once per group and disposes
-/// them; TorchSharp's own <c>Adam.step</c> leaves a few per parameter to the finalizer.
+/// so checkpoints, schedules and surgery treat it as AdamW. The step creates its scalars once per group (and the two that
+/// depend on a parameter's step count once per parameter) and disposes them; TorchSharp's own <c>Adam.step</c> leaves
+/// its scalars to the finalizer.
 /// </remarks>
 public sealed class DecoupledAdamW : AdamW
 {

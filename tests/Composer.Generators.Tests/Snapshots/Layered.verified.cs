@@ -101,7 +101,7 @@ partial class LayeredTrainer : global::Composer.Trainer
                     for (int microbatch = 0; microbatch < microbatches; microbatch++)
                     {
                         state.Batch = Microbatches[microbatch];
-                        // In TrainerOptions.Precision: under autocast for mixed precision, as it is for float32.
+                        // In TrainerOptions.Precision: under autocast with mixed precision, plainly with float32.
                         using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);
                         // Event.AfterForward: algorithms first in, last out.
                         _event2.After(state);

@@ -87,7 +87,7 @@ partial class OrderedTrainer : global::Composer.Trainer
                     for (int microbatch = 0; microbatch < microbatches; microbatch++)
                     {
                         state.Batch = Microbatches[microbatch];
-                        // In TrainerOptions.Precision: under autocast for mixed precision, as it is for float32.
+                        // In TrainerOptions.Precision: under autocast with mixed precision, plainly with float32.
                         using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);
                         using (PrecisionContext()) state.Loss = state.Model.Loss(state.Outputs, state.Batch);
                         Microbatches.Backward(state.Batch, state.Loss);

@@ -80,7 +80,7 @@ partial class QuickStartTrainer : global::Composer.Trainer
                     for (int microbatch = 0; microbatch < microbatches; microbatch++)
                     {
                         state.Batch = Microbatches[microbatch];
-                        // In TrainerOptions.Precision: under autocast for mixed precision, as it is for float32.
+                        // In TrainerOptions.Precision: under autocast with mixed precision, plainly with float32.
                         using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);
                         // Event.BeforeLoss
                         _labelSmoothing.SmoothTargets(state);

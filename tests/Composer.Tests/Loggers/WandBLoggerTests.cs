@@ -175,7 +175,7 @@ public class WandBLoggerTests : FolderTests
     public void TheMnistSampleWithWandbWritesARunWithTheGuidesPredictionsTable()
     {
         string folder = Folder();
-        string sample = Path.Combine(AppContext.BaseDirectory.Replace(Path.Combine("tests", "Composer.Tests"), Path.Combine("samples", "Mnist"), StringComparison.Ordinal), "Mnist.dll");
+        string sample = Samples.SampleCommandLineTests.Sample("Mnist");
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { sample, "--recipe", "baseline", "--target", "0.5", "--wandb" }) start.ArgumentList.Add(a);
         start.Environment.Remove("WANDB_MODE");

@@ -8,7 +8,8 @@ namespace Composer.Tests.Samples;
 /// </summary>
 public class SampleCommandLineTests
 {
-    private static string Sample(string name) => Path.Combine(
+    /// <summary>The sample program <paramref name="name"/>, built beside the tests.</summary>
+    internal static string Sample(string name) => Path.Combine(
         AppContext.BaseDirectory.Replace(Path.Combine("tests", "Composer.Tests"), Path.Combine("samples", name), StringComparison.Ordinal),
         $"{name}.dll");
 
