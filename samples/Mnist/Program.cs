@@ -22,27 +22,25 @@ ProgressiveResizing FastResizing() => new(initialScale: 0.5, delayFraction: 0.25
 RecipeSchedule fast = RecipeSchedule.Fast;
 var recipes = new Dictionary<string, Recipe>(StringComparer.Ordinal)
 {
-    ["baseline"] = new((r, o) => new BaselineTrainer(r.Stop, r.Print, r.Wandb, r.Predictions, o)),
-    ["label-smoothing"] = new((r, o) => new LabelSmoothingTrainer(new LabelSmoothing(0.1), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
-    ["ema"] = new((r, o) => new EmaTrainer(new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
-    ["mixup"] = new((r, o) => new MixUpTrainer(new MixUp(alpha: 0.2), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
-    ["label-smoothing+ema"] = new((r, o) => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
-    ["composed"] = new((r, o) => new ComposedTrainer(
-        new SelectiveBackprop(start: 0.3, end: 0.8, keep: 0.5), new ProgressiveResizing(initialScale: 0.6, delayFraction: 0.2, finetuneFraction: 0.5),
-        new CutOut(length: 0.25), new LabelSmoothing(0.1), new GradientClipping(ClippingType.Norm, 2.0), new Ema(halfLife: "50ba"),
-        r.Stop, r.Print, r.Wandb, r.Predictions, o)),
+    ["baseline"] = new(o => new BaselineTrainer(o)),
+    ["label-smoothing"] = new(o => new LabelSmoothingTrainer(new LabelSmoothing(0.1), o)),
+    ["ema"] = new(o => new EmaTrainer(new Ema(halfLife: "50ba"), o)),
+    ["mixup"] = new(o => new MixUpTrainer(new MixUp(alpha: 0.2), o)),
+    ["label-smoothing+ema"] = new(o => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), o)),
+    ["composed"] = new(o => new ComposedTrainer(new SelectiveBackprop(start: 0.3, end: 0.8, keep: 0.5),
+        new ProgressiveResizing(initialScale: 0.6, delayFraction: 0.2, finetuneFraction: 0.5), new CutOut(length: 0.25),
+        new LabelSmoothing(0.1), new GradientClipping(ClippingType.Norm, 2.0), new Ema(halfLife: "50ba"), o)),
     // The fast recipe, built up one ingredient at a time (its ablation): each adds one to the one before it, and all
     // train with the recipe's own optimizer, schedule and budget.
-    ["schedule"] = new((r, o) => new BaselineTrainer(r.Stop, r.Print, r.Wandb, r.Predictions, o), fast),
-    ["schedule+ema"] = new((r, o) => new EmaTrainer(new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o), fast),
-    ["fast"] = new((r, o) => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o), fast),
-    ["fast+resizing"] = new((r, o) => new FastResizingTrainer(FastResizing(), new LabelSmoothing(0.1), new Ema(halfLife: "50ba"),
-        r.Stop, r.Print, r.Wandb, r.Predictions, o), fast),
-    ["fast+resizing+selective"] = new((r, o) => new FastResizingSelectiveTrainer(new SelectiveBackprop(start: 0.2, end: 0.7, keep: 0.5),
-        FastResizing(), new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), r.Stop, r.Print, r.Wandb, r.Predictions, o), fast),
+    ["schedule"] = new(o => new BaselineTrainer(o), fast),
+    ["schedule+ema"] = new(o => new EmaTrainer(new Ema(halfLife: "50ba"), o), fast),
+    ["fast"] = new(o => new LabelSmoothingEmaTrainer(new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), o), fast),
+    ["fast+resizing"] = new(o => new FastResizingTrainer(FastResizing(), new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), o), fast),
+    ["fast+resizing+selective"] = new(o => new FastResizingSelectiveTrainer(new SelectiveBackprop(start: 0.2, end: 0.7, keep: 0.5),
+        FastResizing(), new LabelSmoothing(0.1), new Ema(halfLife: "50ba"), o), fast),
     // On ResNet (see ModelFor): anti-aliased strides, channel attention, stochastic depth, ghost batch norm.
-    ["surgery"] = new((r, o) => new SurgeryTrainer(new BlurPool(), new SqueezeExcite(latentChannels: 0.25, minChannels: 32),
-        new StochasticDepth(dropRate: 0.1), new GhostBatchNorm(ghostBatchSize: 16), r.Stop, r.Print, r.Wandb, r.Predictions, o)),
+    ["surgery"] = new(o => new SurgeryTrainer(new BlurPool(), new SqueezeExcite(latentChannels: 0.25, minChannels: 32),
+        new StochasticDepth(dropRate: 0.1), new GhostBatchNorm(ghostBatchSize: 16), o)),
 };
 
 // --help prints the flags; a flag that does not parse is reported with them, and nothing trains.
@@ -101,6 +99,13 @@ Run Train(string recipe, int seed)
     torch.manual_seed(seed);
     var model = new ComposerClassifier(ModelFor(recipe), numClasses: 10);
     var stopper = new ThresholdStopper("Accuracy", "test", options.Target);
+    // --wandb: one W&B run per recipe and seed, in W&B's offline format under ./wandb (online when WANDB_MODE says so).
+    var wandb = new WandBLogger(project: "composer-net-mnist", group: recipe, name: $"{recipe}-seed{seed}", tags: [recipe],
+        initKwargs: new Dictionary<string, object>
+        {
+            ["mode"] = options.Wandb ? Environment.GetEnvironmentVariable("WANDB_MODE") ?? "offline" : "disabled",
+            ["config"] = new Dictionary<string, object> { ["recipe"] = recipe, ["target"] = options.Target, ["global_batch"] = options.BatchSize },
+        });
     // The fast recipe and its ablation bring their own optimizer, schedule and budget; the others take the flags'.
     RecipeSchedule? schedule = recipes[recipe].Schedule;
     var trainerOptions = new TrainerOptions
@@ -121,16 +126,11 @@ Run Train(string recipe, int seed)
         Seed = seed,
         Device = CPU,
         Precision = options.Precision,
+        // The same reporting for every recipe, as Composer's callbacks=[...] and loggers=[...].
+        Callbacks = [stopper, new EvalPrinter(options.Verbose), new DigitPredictions(options.Wandb)],
+        Loggers = [wandb],
     };
-    // --wandb: one W&B run per recipe and seed, in W&B's offline format under ./wandb (online when WANDB_MODE says so).
-    var wandb = new WandBLogger(project: "composer-net-mnist", group: recipe, name: $"{recipe}-seed{seed}", tags: [recipe],
-        initKwargs: new Dictionary<string, object>
-        {
-            ["mode"] = options.Wandb ? Environment.GetEnvironmentVariable("WANDB_MODE") ?? "offline" : "disabled",
-            ["config"] = new Dictionary<string, object> { ["recipe"] = recipe, ["target"] = options.Target, ["global_batch"] = options.BatchSize },
-        });
-    var reporting = new Reporting(stopper, new EvalPrinter(options.Verbose), wandb, new DigitPredictions(options.Wandb));
-    Trainer trainer = recipes[recipe].Create(reporting, trainerOptions);
+    Trainer trainer = recipes[recipe].Create(trainerOptions);
     var clock = Stopwatch.StartNew();
     FitResult result = trainer.Fit();
     clock.Stop();

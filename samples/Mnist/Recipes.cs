@@ -1,55 +1,40 @@
 using Composer;
 using Composer.Algorithms;
-using Composer.Callbacks;
-using Composer.Loggers.WandB;
 
 namespace MnistSample;
 
-// One generated Trainer per recipe: each compiles to its own loop with only its algorithms' calls in it.
+// One generated Trainer per set of methods: each compiles to its own loop with only its methods' calls in it. The
+// reporting members (the stop at the target, the printer, W&B, the predictions table) come in TrainerOptions.Callbacks
+// and Loggers, the same for every recipe.
 
 /// <summary>A recipe: its generated Trainer, and the optimizer and schedule it brings (null: the flags' SGD or Adam).</summary>
-public sealed record Recipe(Func<Reporting, TrainerOptions, Trainer> Create, RecipeSchedule? Schedule = null);
+public sealed record Recipe(Func<TrainerOptions, Trainer> Create, RecipeSchedule? Schedule = null);
 
-/// <summary>The members every recipe has: the stop at the target, the printer, W&amp;B (disabled without --wandb).</summary>
-public sealed record Reporting(ThresholdStopper Stop, EvalPrinter Print, WandBLogger Wandb, DigitPredictions Predictions);
+/// <summary>No methods: the baseline every recipe is measured against.</summary>
+[Trainer] public partial class BaselineTrainer;
 
-/// <summary>No algorithms: the baseline every recipe is measured against.</summary>
-[Trainer(typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
-public partial class BaselineTrainer;
-
-/// <summary>Label smoothing alone.</summary>
-[Trainer(typeof(LabelSmoothing), typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
-public partial class LabelSmoothingTrainer;
+[Trainer(typeof(LabelSmoothing))] public partial class LabelSmoothingTrainer;
 
 /// <summary>EMA alone: evaluates the averaged weights.</summary>
-[Trainer(typeof(Ema), typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
-public partial class EmaTrainer;
+[Trainer(typeof(Ema))] public partial class EmaTrainer;
 
-/// <summary>MixUp alone.</summary>
-[Trainer(typeof(MixUp), typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
-public partial class MixUpTrainer;
+[Trainer(typeof(MixUp))] public partial class MixUpTrainer;
 
-/// <summary>Label smoothing and EMA together.</summary>
-[Trainer(typeof(LabelSmoothing), typeof(Ema), typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
-public partial class LabelSmoothingEmaTrainer;
+/// <summary>The fast recipe's methods.</summary>
+[Trainer(typeof(LabelSmoothing), typeof(Ema))] public partial class LabelSmoothingEmaTrainer;
 
-/// <summary>
-/// Six methods composed: selective backprop (declared first at AfterDataloader), progressive resizing, CutOut,
-/// label smoothing, gradient clipping and EMA.
-/// </summary>
-[Trainer(typeof(SelectiveBackprop), typeof(ProgressiveResizing), typeof(CutOut), typeof(LabelSmoothing), typeof(GradientClipping), typeof(Ema),
-    typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
+/// <summary>Six methods composed; selective backprop is declared first at AfterDataloader.</summary>
+[Trainer(typeof(SelectiveBackprop), typeof(ProgressiveResizing), typeof(CutOut), typeof(LabelSmoothing), typeof(GradientClipping),
+    typeof(Ema))]
 public partial class ComposedTrainer;
 
-// The fast recipe is LabelSmoothingEmaTrainer with RecipeSchedule.Fast; its ablation adds the image methods to it.
+[Trainer(typeof(ProgressiveResizing), typeof(LabelSmoothing), typeof(Ema))] public partial class FastResizingTrainer;
 
-/// <summary>The fast recipe plus progressive resizing.</summary>
-[Trainer(typeof(ProgressiveResizing), typeof(LabelSmoothing), typeof(Ema), typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
-public partial class FastResizingTrainer;
-
-/// <summary>The fast recipe plus progressive resizing and selective backprop (declared first at AfterDataloader).</summary>
-[Trainer(typeof(SelectiveBackprop), typeof(ProgressiveResizing), typeof(LabelSmoothing), typeof(Ema), typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
+[Trainer(typeof(SelectiveBackprop), typeof(ProgressiveResizing), typeof(LabelSmoothing), typeof(Ema))]
 public partial class FastResizingSelectiveTrainer;
+
+/// <summary>The model-surgery methods on the small ResNet, all applied at Init by module surgery.</summary>
+[Trainer(typeof(BlurPool), typeof(SqueezeExcite), typeof(StochasticDepth), typeof(GhostBatchNorm))] public partial class SurgeryTrainer;
 
 /// <summary>
 /// A recipe's own optimizer and schedule, as Composer's recipes fix them: SGD with momentum, a linear warmup to
@@ -61,11 +46,3 @@ public sealed record RecipeSchedule(double LearningRate, double Momentum, string
     /// <summary>The fast recipe's schedule.</summary>
     public static RecipeSchedule Fast { get; } = new(LearningRate: 0.05, Momentum: 0.9, Warmup: "0.1dur", Epochs: 8);
 }
-
-/// <summary>
-/// The model-surgery methods on the small ResNet (<c>--recipe surgery</c>): BlurPool, Squeeze-and-Excitation, stochastic
-/// depth and ghost batch norm, all applied at Init by module surgery.
-/// </summary>
-[Trainer(typeof(BlurPool), typeof(SqueezeExcite), typeof(StochasticDepth), typeof(GhostBatchNorm),
-    typeof(ThresholdStopper), typeof(EvalPrinter), typeof(WandBLogger), typeof(DigitPredictions))]
-public partial class SurgeryTrainer;

@@ -26,9 +26,9 @@ internal static class ScheduleEmitter
         }
         WriteClassDocumentation(w, spec);
         w.Open($"partial class {spec.ClassName}");
-        w.Line("/// <summary>The calls at each event, in order, known before the run starts.</summary>");
-        w.Line($"public override global::System.Collections.Generic.IReadOnlyList<{ScheduledCall}> Schedule");
-        w.Line("    => s_schedule;");
+        w.Line("/// <summary>The calls compiled into the loop at each event, in order, known before the run starts.</summary>");
+        w.Line($"protected override global::System.Collections.Generic.IReadOnlyList<{ScheduledCall}>");
+        w.Line("    CompiledSchedule => s_schedule;");
         w.Line();
         if (spec.Schedule.Count == 0)
         {

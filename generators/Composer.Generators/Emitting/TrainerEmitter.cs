@@ -5,7 +5,8 @@ namespace Composer.Generators.Emitting;
 
 /// <summary>
 /// Writes a Trainer's loop: Composer's <c>_train_loop</c> and <c>_train_batch</c> with every step on its own line and
-/// each subscribed method called directly at its event; nothing at all for an event no member subscribes to. The
+/// each subscribed method called directly at its event. Inside the training step an event no member subscribes to
+/// leaves no line; every other event has a line for the members given in the options (<c>OptionCallbacks.Run</c>). The
 /// order of the calls comes decided in the <see cref="TrainerSpec"/>; this only prints.
 /// </summary>
 internal static class TrainerEmitter
@@ -67,6 +68,8 @@ internal static class TrainerEmitter
             }
         }
         w.Line($"// {spec.ClassName}.Schedule.g.cs documents each call and holds this table as data.");
+        w.Line("// TrainerOptions.Callbacks and Loggers run at OptionCallbacks.Run: at each event outside the training");
+        w.Line("// step, after the calls above (before them at Init).");
         w.Line();
         w.Line("#nullable enable");
         w.Line();
@@ -311,23 +314,50 @@ internal static class TrainerEmitter
     /// <summary>Writes the event comments and calls of one generated method.</summary>
     private sealed class EventWriter(SourceWriter w, TrainerSpec spec)
     {
-        /// <summary>The event's comment and calls, each passing <paramref name="state"/> (and the trainer's Logger when it takes one).</summary>
+        /// <summary>
+        /// The event's comment and calls, each passing <paramref name="state"/> (and the trainer's Logger when it takes
+        /// one), and outside the training step the line that runs the members given in the options.
+        /// </summary>
         public void Raise(Event @event, string state = "state")
         {
-            if (Find(@event) is not { } calls) return;
-            w.Line(calls.Comment);
-            foreach (Call call in calls.Calls) w.Line(CallLine(call, state));
+            if (!Comment(@event)) return;
+            Calls(@event, state);
         }
 
         /// <summary>As <see cref="Raise"/>, inside <c>if (condition)</c>.</summary>
         public void RaiseIf(Event @event, string condition)
         {
-            if (Find(@event) is not { } calls) return;
-            w.Line(calls.Comment);
+            if (!Comment(@event)) return;
+            if (Find(@event) is null)
+            {
+                w.Line($"if ({condition}) {GivenLine(@event)}");
+                return;
+            }
             w.Open($"if ({condition})");
-            foreach (Call call in calls.Calls) w.Line(CallLine(call, "state"));
+            Calls(@event, "state");
             w.Close();
         }
+
+        // False, and nothing written, where no call is made: a step event no compiled member subscribes to.
+        private bool Comment(Event @event)
+        {
+            if (Find(@event) is { } calls) w.Line(calls.Comment);
+            else if (!EventOrder.IsStepEvent(@event)) w.Line($"// Event.{@event}");
+            else return false;
+            return true;
+        }
+
+        private void Calls(Event @event, string state)
+        {
+            bool given = !EventOrder.IsStepEvent(@event);
+            // Composer's Engine runs callbacks before algorithms at Init, after them elsewhere.
+            if (given && Events.IsInit(@event)) w.Line(GivenLine(@event));
+            if (Find(@event) is { } calls)
+                foreach (Call call in calls.Calls) w.Line(CallLine(call, state));
+            if (given && !Events.IsInit(@event)) w.Line(GivenLine(@event));
+        }
+
+        private static string GivenLine(Event @event) => $"OptionCallbacks.Run({EventType}.{@event});";
 
         private EventCalls? Find(Event @event) => spec.Schedule.FirstOrDefault(e => e.Event == @event);
 

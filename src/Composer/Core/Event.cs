@@ -111,4 +111,12 @@ static class EventOrder
     /// them on the events whose name starts with AFTER_, and only those (not on the *_END events nor on EVAL_AFTER_*).
     /// </summary>
     public static bool RunsInReverse(Event @event) => @event.ToString().StartsWith("After", System.StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether <paramref name="event"/> lies inside the training step, from <see cref="Event.BeforeDataloader"/> to
+    /// <see cref="Event.AfterTrainBatch"/> (<see cref="Event.BatchStart"/> excepted), where algorithms change the batch,
+    /// the loss and the gradients: only members compiled into the loop run there, none given at run time.
+    /// </summary>
+    public static bool IsStepEvent(Event @event) =>
+        @event is >= Event.BeforeDataloader and <= Event.AfterTrainBatch && @event != Event.BatchStart;
 }

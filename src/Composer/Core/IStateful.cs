@@ -5,8 +5,8 @@ namespace Composer.Core;
 /// exactly, like the <c>state_dict()</c>/<c>load_state_dict()</c> pair of Composer's <c>Serializable</c>.
 /// </summary>
 /// <remarks>
-/// The checkpoint stores each member's <see cref="StateDict"/> under the member's type name (with <c>#2</c>,
-/// <c>#3</c>... for repeats), so a resumed trainer must list its members in the same order.
+/// The checkpoint stores each member's <see cref="StateDict"/> under the member's full type name: a trainer has one
+/// member of each type, compiled or given in <see cref="TrainerOptions.Callbacks"/> and <see cref="TrainerOptions.Loggers"/>.
 /// </remarks>
 public interface IStateful
 {

@@ -41,6 +41,8 @@ public abstract class Trainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(members);
         options.Validate();
+        IReadOnlyList<object> given = OptionCallbacks.Check(options);
+        RequireOneOfEachType([.. members, .. given]);
 
         Device modelDevice = ModelDevice(options.Model);
         Device device = options.Device ?? modelDevice;
@@ -90,7 +92,7 @@ public abstract class Trainer
         State.TrainMetrics = options.Model.CreateMetrics(isTrain: true);
         // Float16 needs loss scaling, whose state is checkpointed with the members'.
         Scaler = new GradScaler(enabled: options.Precision == Precision.AmpFp16);
-        State.SetMembers(Scaler.Enabled ? [.. members, Scaler] : members);
+        State.SetMembers(Scaler.Enabled ? [.. members, .. given, Scaler] : [.. members, .. given]);
         _autocastDtype = options.Precision switch
         {
             Precision.AmpBf16 => ScalarType.BFloat16,
@@ -99,7 +101,9 @@ public abstract class Trainer
         };
         // A libtorch without autocast is a clear error now, not a failure at the first batch.
         if (_autocastDtype is not null) Autocast.RequireSupport();
-        Logger = new Logger(State, members.OfType<LoggerDestination>().Where(d => communicator.Rank == 0 || !d.RankZeroOnly).ToArray());
+        Logger = new Logger(State, members.Concat(given).OfType<LoggerDestination>()
+            .Where(d => communicator.Rank == 0 || !d.RankZeroOnly).ToArray());
+        OptionCallbacks = new OptionCallbacks(State, Logger, given);
 
         LearningRates = new LearningRateSchedule(optimizer, State.Schedulers, State.TorchSchedulers,
             options.StepSchedulersEveryBatch, options.ScaleScheduleRatio);
@@ -121,8 +125,37 @@ public abstract class Trainer
     /// <summary>The facade members log through.</summary>
     public Logger Logger { get; }
 
-    /// <summary>The calls at each event in the order they run, as the generated file's header lists them.</summary>
-    public abstract IReadOnlyList<ScheduledCall> Schedule { get; }
+    /// <summary>
+    /// The calls at each event in the order they run: the compiled ones the generated file's header lists, with those of
+    /// <see cref="TrainerOptions.Callbacks"/> and <see cref="TrainerOptions.Loggers"/> after them (before them at Init).
+    /// </summary>
+    public IReadOnlyList<ScheduledCall> Schedule => _schedule ??= MergeSchedules(CompiledSchedule, OptionCallbacks.Schedule);
+
+    /// <summary>The calls compiled into the loop, as the generated file's header lists them.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected abstract IReadOnlyList<ScheduledCall> CompiledSchedule { get; }
+
+    /// <summary>Runs the members given in <see cref="TrainerOptions.Callbacks"/> and <see cref="TrainerOptions.Loggers"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected OptionCallbacks OptionCallbacks { get; }
+
+    private IReadOnlyList<ScheduledCall>? _schedule;
+
+    private static ScheduledCall[] MergeSchedules(IReadOnlyList<ScheduledCall> compiled, IReadOnlyList<ScheduledCall> given) =>
+        [.. compiled.Select(c => (Call: c, Given: false)).Concat(given.Select(c => (Call: c, Given: true)))
+            // Stable: each side keeps its order; at Init the given members run first, elsewhere after.
+            .OrderBy(c => c.Call.Event)
+            .ThenBy(c => c.Call.Event == Event.Init ? !c.Given : c.Given)
+            .Select(c => c.Call)];
+
+    // A member's checkpointed state is keyed by its type's name, so the compiled and the given members list each type once.
+    private static void RequireOneOfEachType(IReadOnlyList<object> members)
+    {
+        if (members.GroupBy(m => m.GetType()).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException(
+                $"The trainer has two members of type {twice.Key.Name} (in [Trainer] and in TrainerOptions, or twice in the options); keep one.",
+                "options");
+    }
 
     /// <summary>
     /// The schedule as a table, one line per event that has calls: <c>BeforeLoss  LabelSmoothing.SmoothTargets</c>.

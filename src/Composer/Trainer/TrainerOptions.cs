@@ -1,5 +1,6 @@
 using Composer.Core;
 using Composer.Data;
+using Composer.Loggers;
 using Composer.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -129,6 +130,20 @@ public sealed class TrainerOptions
     /// an optimizer class): <c>OptimizerFactory = parameters =&gt; optim.Adam(parameters, 1e-3)</c>.
     /// </summary>
     public Func<IEnumerable<TorchSharp.Modules.Parameter>, optim.Optimizer>? OptimizerFactory { get; init; }
+
+    /// <summary>
+    /// Callbacks given at run time, as Composer's <c>callbacks=[...]</c>: they run at every event outside the training
+    /// step (<see cref="EventOrder.IsStepEvent"/>), after the trainer's compiled members (before them at
+    /// <see cref="Event.Init"/>), in this order. Members that handle the step's events are listed in
+    /// <see cref="TrainerAttribute"/> instead, and so are algorithms.
+    /// </summary>
+    public IReadOnlyList<Callback>? Callbacks { get; init; }
+
+    /// <summary>
+    /// Logger destinations given at run time, as Composer's <c>loggers=[...]</c>: they receive every logged value, and
+    /// their event methods run as <see cref="Callbacks"/>' do, after them.
+    /// </summary>
+    public IReadOnlyList<LoggerDestination>? Loggers { get; init; }
 
     /// <summary>Update the model's training metrics every batch (off by default, as in Composer).</summary>
     public bool ComputeTrainingMetrics { get; init; }

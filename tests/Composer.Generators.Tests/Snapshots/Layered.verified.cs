@@ -14,6 +14,8 @@
 //   EvalStandaloneEnd  Checkpoints.Save
 //   PredictEnd         Event2.Predicted
 // LayeredTrainer.Schedule.g.cs documents each call and holds this table as data.
+// TrainerOptions.Callbacks and Loggers run at OptionCallbacks.Run: at each event outside the training
+// step, after the calls above (before them at Init).
 
 #nullable enable
 
@@ -55,10 +57,15 @@ partial class LayeredTrainer : global::Composer.Trainer
         _checkpoints = checkpoints;
         _event2 = event2;
         // Event.Init
+        OptionCallbacks.Run(global::Composer.Core.Event.Init);
         _jsonLines.Open(State);
         _checkpoints.Prepare(State);
+        // Event.BeforeLoad
+        OptionCallbacks.Run(global::Composer.Core.Event.BeforeLoad);
         // Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.
         LoadCheckpoint();
+        // Event.AfterLoad
+        OptionCallbacks.Run(global::Composer.Core.Event.AfterLoad);
         SeedAll();
     }
 
@@ -71,6 +78,7 @@ partial class LayeredTrainer : global::Composer.Trainer
         Replicas.BroadcastWeights();
         // Event.FitStart
         _warmup.Prepare(state, Logger);
+        OptionCallbacks.Run(global::Composer.Core.Event.FitStart);
         RestoreResumedRandomState();
         while (state.Timestamp < state.MaxDuration)
         {
@@ -80,11 +88,13 @@ partial class LayeredTrainer : global::Composer.Trainer
             if (IsIterationStart)
             {
                 _event2.Begin(state);
+                OptionCallbacks.Run(global::Composer.Core.Event.IterationStart);
             }
             // Event.EpochStart
             if (state.Timestamp.BatchInEpoch == 0)
             {
                 _warmup.Prepare(state, Logger);
+                OptionCallbacks.Run(global::Composer.Core.Event.EpochStart);
             }
             bool epochEnded = true;
             using (var batches = OpenTrainDataloader())
@@ -95,6 +105,8 @@ partial class LayeredTrainer : global::Composer.Trainer
                     using var batchScope = global::TorchSharp.torch.NewDisposeScope();
                     if (!TakeTrainBatch(batches)) break;
                     LearningRates.ApplyBeforeBatch(state);
+                    // Event.BatchStart
+                    OptionCallbacks.Run(global::Composer.Core.Event.BatchStart);
                     state.Optimizer.zero_grad();
                     // One unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the batch's.
                     int microbatches = Microbatches.Split(state.Batch);
@@ -130,9 +142,12 @@ partial class LayeredTrainer : global::Composer.Trainer
                     AdvanceBatch(samples, tokens);
                     // Reading logged device values waits for the device: once every LogInterval batches.
                     if (state.Timestamp.Batch % LogInterval == 0) Logger.Flush();
+                    // Event.BatchEnd
+                    OptionCallbacks.Run(global::Composer.Core.Event.BatchEnd);
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
                     // Event.BatchCheckpoint
                     _checkpoints.Save(state, Logger);
+                    OptionCallbacks.Run(global::Composer.Core.Event.BatchCheckpoint);
                     if (state.Timestamp >= state.MaxDuration)
                     {
                         // The run ends here (FitResult keeps this loss), and the epoch if this was its last batch.
@@ -149,14 +164,18 @@ partial class LayeredTrainer : global::Composer.Trainer
                 Logger.Flush();
                 LearningRates.StepAfterEpoch();
                 AdvanceEpoch();
+                // Event.EpochEnd
+                OptionCallbacks.Run(global::Composer.Core.Event.EpochEnd);
                 if (IsEvalDue(global::Composer.Core.Event.EpochEnd)) RunEvaluators();
                 // Event.EpochCheckpoint
                 _checkpoints.Save(state, Logger);
+                OptionCallbacks.Run(global::Composer.Core.Event.EpochCheckpoint);
             }
         }
         Logger.Flush();
         // Event.FitEnd
         _jsonLines.Open(state);
+        OptionCallbacks.Run(global::Composer.Core.Event.FitEnd);
         // As in Composer, the final evaluation comes after FitEnd, and only if the interval did not just run one.
         if (IsEvalDue(global::Composer.Core.Event.FitEnd)) RunEvaluators();
         return Result();
@@ -166,10 +185,13 @@ partial class LayeredTrainer : global::Composer.Trainer
     public override void Eval()
     {
         RequireEvaluators();
+        // Event.EvalStandaloneStart
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalStandaloneStart);
         foreach (var evaluator in State.Evaluators)
             RunEvaluator(evaluator);
         // Event.EvalStandaloneEnd
         _checkpoints.Save(State, Logger);
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalStandaloneEnd);
     }
 
     /// <inheritdoc/>
@@ -181,15 +203,26 @@ partial class LayeredTrainer : global::Composer.Trainer
         var predictions = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
         // Eval mode without gradients on this data; restored when the scope ends, also by an exception.
         using var prediction = BeginPrediction(dataloader);
+        // Event.PredictStart
+        OptionCallbacks.Run(global::Composer.Core.Event.PredictStart);
         while (true)
         {
             using var batchScope = global::TorchSharp.torch.NewDisposeScope();
             if (!TakeBatch(prediction.Batches)) break;
+            // Event.PredictBatchStart
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictBatchStart);
+            // Event.PredictBeforeForward
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictBeforeForward);
             using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);
+            // Event.PredictAfterForward
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictAfterForward);
             if (returnOutputs) predictions.Add(KeepPrediction());
+            // Event.PredictBatchEnd
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictBatchEnd);
         }
         // Event.PredictEnd
         _event2.Predicted(state);
+        OptionCallbacks.Run(global::Composer.Core.Event.PredictEnd);
         return predictions;
     }
 
@@ -198,8 +231,12 @@ partial class LayeredTrainer : global::Composer.Trainer
         var state = State;
         // Remembered so that the final evaluation after FitEnd does not repeat this one.
         EvalSchedule.Ran(state);
+        // Event.EvalBeforeAll
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalBeforeAll);
         foreach (var evaluator in state.Evaluators)
             RunEvaluator(evaluator);
+        // Event.EvalAfterAll
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalAfterAll);
     }
 
     private void RunEvaluator(global::Composer.Core.Evaluator evaluator)
@@ -208,13 +245,25 @@ partial class LayeredTrainer : global::Composer.Trainer
         // Eval mode without gradients on the evaluator's data; training is restored when the scope ends,
         // also by an exception, after the exit actions members registered (EMA's swap back).
         using var evaluation = BeginEvaluation(evaluator);
+        // Event.EvalStart
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalStart);
         while (true)
         {
             using var batchScope = global::TorchSharp.torch.NewDisposeScope();
             if (!TakeBatch(evaluation.Batches)) break;
+            // Event.EvalBatchStart
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalBatchStart);
+            // Event.EvalBeforeForward
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalBeforeForward);
             using (PrecisionContext()) state.Outputs = state.Model.EvalForward(state.Batch);
+            // Event.EvalAfterForward
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalAfterForward);
             UpdateEvalMetrics(evaluator);
+            // Event.EvalBatchEnd
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalBatchEnd);
         }
         LogEvalMetrics(evaluator);
+        // Event.EvalEnd
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalEnd);
     }
 }

@@ -35,9 +35,9 @@ namespace Ordered;
 /// </remarks>
 partial class OrderedTrainer
 {
-    /// <summary>The calls at each event, in order, known before the run starts.</summary>
-    public override global::System.Collections.Generic.IReadOnlyList<global::Composer.Core.ScheduledCall> Schedule
-        => s_schedule;
+    /// <summary>The calls compiled into the loop at each event, in order, known before the run starts.</summary>
+    protected override global::System.Collections.Generic.IReadOnlyList<global::Composer.Core.ScheduledCall>
+        CompiledSchedule => s_schedule;
 
     private static readonly global::Composer.Core.ScheduledCall[] s_schedule =
     {

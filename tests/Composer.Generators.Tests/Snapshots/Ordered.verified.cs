@@ -6,6 +6,8 @@
 //   AfterDataloader  Select.Apply, Resize.Apply, Augment.Apply
 //   AfterTrainBatch  SecondStep.Apply, Clip.Apply
 // OrderedTrainer.Schedule.g.cs documents each call and holds this table as data.
+// TrainerOptions.Callbacks and Loggers run at OptionCallbacks.Run: at each event outside the training
+// step, after the calls above (before them at Init).
 
 #nullable enable
 
@@ -51,8 +53,14 @@ partial class OrderedTrainer : global::Composer.Trainer
         _clip = clip;
         _resize = resize;
         _secondStep = secondStep;
+        // Event.Init
+        OptionCallbacks.Run(global::Composer.Core.Event.Init);
+        // Event.BeforeLoad
+        OptionCallbacks.Run(global::Composer.Core.Event.BeforeLoad);
         // Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.
         LoadCheckpoint();
+        // Event.AfterLoad
+        OptionCallbacks.Run(global::Composer.Core.Event.AfterLoad);
         SeedAll();
     }
 
@@ -63,11 +71,17 @@ partial class OrderedTrainer : global::Composer.Trainer
         StartTraining();
         // Under mpirun every rank starts from rank 0's weights; alone this and the other Replicas steps do nothing.
         Replicas.BroadcastWeights();
+        // Event.FitStart
+        OptionCallbacks.Run(global::Composer.Core.Event.FitStart);
         RestoreResumedRandomState();
         while (state.Timestamp < state.MaxDuration)
         {
             // Frees what the epoch's own events create; each batch has a scope of its own.
             using var epochScope = global::TorchSharp.torch.NewDisposeScope();
+            // Event.IterationStart
+            if (IsIterationStart) OptionCallbacks.Run(global::Composer.Core.Event.IterationStart);
+            // Event.EpochStart
+            if (state.Timestamp.BatchInEpoch == 0) OptionCallbacks.Run(global::Composer.Core.Event.EpochStart);
             bool epochEnded = true;
             using (var batches = OpenTrainDataloader())
             {
@@ -81,6 +95,8 @@ partial class OrderedTrainer : global::Composer.Trainer
                     _select.Apply(state);
                     _resize.Apply(state);
                     _augment.Apply(state);
+                    // Event.BatchStart
+                    OptionCallbacks.Run(global::Composer.Core.Event.BatchStart);
                     state.Optimizer.zero_grad();
                     // One unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the batch's.
                     int microbatches = Microbatches.Split(state.Batch);
@@ -115,7 +131,11 @@ partial class OrderedTrainer : global::Composer.Trainer
                     AdvanceBatch(samples, tokens);
                     // Reading logged device values waits for the device: once every LogInterval batches.
                     if (state.Timestamp.Batch % LogInterval == 0) Logger.Flush();
+                    // Event.BatchEnd
+                    OptionCallbacks.Run(global::Composer.Core.Event.BatchEnd);
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
+                    // Event.BatchCheckpoint
+                    OptionCallbacks.Run(global::Composer.Core.Event.BatchCheckpoint);
                     if (state.Timestamp >= state.MaxDuration)
                     {
                         // The run ends here (FitResult keeps this loss), and the epoch if this was its last batch.
@@ -132,10 +152,16 @@ partial class OrderedTrainer : global::Composer.Trainer
                 Logger.Flush();
                 LearningRates.StepAfterEpoch();
                 AdvanceEpoch();
+                // Event.EpochEnd
+                OptionCallbacks.Run(global::Composer.Core.Event.EpochEnd);
                 if (IsEvalDue(global::Composer.Core.Event.EpochEnd)) RunEvaluators();
+                // Event.EpochCheckpoint
+                OptionCallbacks.Run(global::Composer.Core.Event.EpochCheckpoint);
             }
         }
         Logger.Flush();
+        // Event.FitEnd
+        OptionCallbacks.Run(global::Composer.Core.Event.FitEnd);
         // As in Composer, the final evaluation comes after FitEnd, and only if the interval did not just run one.
         if (IsEvalDue(global::Composer.Core.Event.FitEnd)) RunEvaluators();
         return Result();
@@ -145,8 +171,12 @@ partial class OrderedTrainer : global::Composer.Trainer
     public override void Eval()
     {
         RequireEvaluators();
+        // Event.EvalStandaloneStart
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalStandaloneStart);
         foreach (var evaluator in State.Evaluators)
             RunEvaluator(evaluator);
+        // Event.EvalStandaloneEnd
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalStandaloneEnd);
     }
 
     /// <inheritdoc/>
@@ -158,13 +188,25 @@ partial class OrderedTrainer : global::Composer.Trainer
         var predictions = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
         // Eval mode without gradients on this data; restored when the scope ends, also by an exception.
         using var prediction = BeginPrediction(dataloader);
+        // Event.PredictStart
+        OptionCallbacks.Run(global::Composer.Core.Event.PredictStart);
         while (true)
         {
             using var batchScope = global::TorchSharp.torch.NewDisposeScope();
             if (!TakeBatch(prediction.Batches)) break;
+            // Event.PredictBatchStart
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictBatchStart);
+            // Event.PredictBeforeForward
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictBeforeForward);
             using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);
+            // Event.PredictAfterForward
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictAfterForward);
             if (returnOutputs) predictions.Add(KeepPrediction());
+            // Event.PredictBatchEnd
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictBatchEnd);
         }
+        // Event.PredictEnd
+        OptionCallbacks.Run(global::Composer.Core.Event.PredictEnd);
         return predictions;
     }
 
@@ -173,8 +215,12 @@ partial class OrderedTrainer : global::Composer.Trainer
         var state = State;
         // Remembered so that the final evaluation after FitEnd does not repeat this one.
         EvalSchedule.Ran(state);
+        // Event.EvalBeforeAll
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalBeforeAll);
         foreach (var evaluator in state.Evaluators)
             RunEvaluator(evaluator);
+        // Event.EvalAfterAll
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalAfterAll);
     }
 
     private void RunEvaluator(global::Composer.Core.Evaluator evaluator)
@@ -183,13 +229,25 @@ partial class OrderedTrainer : global::Composer.Trainer
         // Eval mode without gradients on the evaluator's data; training is restored when the scope ends,
         // also by an exception, after the exit actions members registered (EMA's swap back).
         using var evaluation = BeginEvaluation(evaluator);
+        // Event.EvalStart
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalStart);
         while (true)
         {
             using var batchScope = global::TorchSharp.torch.NewDisposeScope();
             if (!TakeBatch(evaluation.Batches)) break;
+            // Event.EvalBatchStart
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalBatchStart);
+            // Event.EvalBeforeForward
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalBeforeForward);
             using (PrecisionContext()) state.Outputs = state.Model.EvalForward(state.Batch);
+            // Event.EvalAfterForward
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalAfterForward);
             UpdateEvalMetrics(evaluator);
+            // Event.EvalBatchEnd
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalBatchEnd);
         }
         LogEvalMetrics(evaluator);
+        // Event.EvalEnd
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalEnd);
     }
 }

@@ -11,6 +11,8 @@
 //   EvalStart   Ema.SwapInAverage
 //   EvalEnd     Ema.SwapOutAverage
 // QuickStartTrainer.Schedule.g.cs documents each call and holds this table as data.
+// TrainerOptions.Callbacks and Loggers run at OptionCallbacks.Run: at each event outside the training
+// step, after the calls above (before them at Init).
 
 #nullable enable
 
@@ -47,9 +49,14 @@ partial class QuickStartTrainer : global::Composer.Trainer
         _ema = ema;
         _lossPrinter = lossPrinter;
         // Event.Init
+        OptionCallbacks.Run(global::Composer.Core.Event.Init);
         _ema.CreateAverage(State);
+        // Event.BeforeLoad
+        OptionCallbacks.Run(global::Composer.Core.Event.BeforeLoad);
         // Autoresume's latest checkpoint or TrainerOptions.LoadPath, when set.
         LoadCheckpoint();
+        // Event.AfterLoad
+        OptionCallbacks.Run(global::Composer.Core.Event.AfterLoad);
         SeedAll();
     }
 
@@ -60,11 +67,17 @@ partial class QuickStartTrainer : global::Composer.Trainer
         StartTraining();
         // Under mpirun every rank starts from rank 0's weights; alone this and the other Replicas steps do nothing.
         Replicas.BroadcastWeights();
+        // Event.FitStart
+        OptionCallbacks.Run(global::Composer.Core.Event.FitStart);
         RestoreResumedRandomState();
         while (state.Timestamp < state.MaxDuration)
         {
             // Frees what the epoch's own events create; each batch has a scope of its own.
             using var epochScope = global::TorchSharp.torch.NewDisposeScope();
+            // Event.IterationStart
+            if (IsIterationStart) OptionCallbacks.Run(global::Composer.Core.Event.IterationStart);
+            // Event.EpochStart
+            if (state.Timestamp.BatchInEpoch == 0) OptionCallbacks.Run(global::Composer.Core.Event.EpochStart);
             bool epochEnded = true;
             using (var batches = OpenTrainDataloader())
             {
@@ -74,6 +87,8 @@ partial class QuickStartTrainer : global::Composer.Trainer
                     using var batchScope = global::TorchSharp.torch.NewDisposeScope();
                     if (!TakeTrainBatch(batches)) break;
                     LearningRates.ApplyBeforeBatch(state);
+                    // Event.BatchStart
+                    OptionCallbacks.Run(global::Composer.Core.Event.BatchStart);
                     state.Optimizer.zero_grad();
                     // One unless DeviceTrainMicrobatchSize splits the batch; the gradients add up to the batch's.
                     int microbatches = Microbatches.Split(state.Batch);
@@ -112,7 +127,10 @@ partial class QuickStartTrainer : global::Composer.Trainer
                     // Event.BatchEnd
                     _ema.UpdateAfterBatch(state);
                     _lossPrinter.RecordLoss(state);
+                    OptionCallbacks.Run(global::Composer.Core.Event.BatchEnd);
                     if (IsEvalDue(global::Composer.Core.Event.BatchEnd)) RunEvaluators();
+                    // Event.BatchCheckpoint
+                    OptionCallbacks.Run(global::Composer.Core.Event.BatchCheckpoint);
                     if (state.Timestamp >= state.MaxDuration)
                     {
                         // The run ends here (FitResult keeps this loss), and the epoch if this was its last batch.
@@ -132,10 +150,15 @@ partial class QuickStartTrainer : global::Composer.Trainer
                 // Event.EpochEnd
                 _ema.UpdateAfterEpoch(state);
                 _lossPrinter.PrintEpoch(state);
+                OptionCallbacks.Run(global::Composer.Core.Event.EpochEnd);
                 if (IsEvalDue(global::Composer.Core.Event.EpochEnd)) RunEvaluators();
+                // Event.EpochCheckpoint
+                OptionCallbacks.Run(global::Composer.Core.Event.EpochCheckpoint);
             }
         }
         Logger.Flush();
+        // Event.FitEnd
+        OptionCallbacks.Run(global::Composer.Core.Event.FitEnd);
         // As in Composer, the final evaluation comes after FitEnd, and only if the interval did not just run one.
         if (IsEvalDue(global::Composer.Core.Event.FitEnd)) RunEvaluators();
         return Result();
@@ -145,8 +168,12 @@ partial class QuickStartTrainer : global::Composer.Trainer
     public override void Eval()
     {
         RequireEvaluators();
+        // Event.EvalStandaloneStart
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalStandaloneStart);
         foreach (var evaluator in State.Evaluators)
             RunEvaluator(evaluator);
+        // Event.EvalStandaloneEnd
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalStandaloneEnd);
     }
 
     /// <inheritdoc/>
@@ -158,13 +185,25 @@ partial class QuickStartTrainer : global::Composer.Trainer
         var predictions = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
         // Eval mode without gradients on this data; restored when the scope ends, also by an exception.
         using var prediction = BeginPrediction(dataloader);
+        // Event.PredictStart
+        OptionCallbacks.Run(global::Composer.Core.Event.PredictStart);
         while (true)
         {
             using var batchScope = global::TorchSharp.torch.NewDisposeScope();
             if (!TakeBatch(prediction.Batches)) break;
+            // Event.PredictBatchStart
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictBatchStart);
+            // Event.PredictBeforeForward
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictBeforeForward);
             using (PrecisionContext()) state.Outputs = state.Model.Forward(state.Batch);
+            // Event.PredictAfterForward
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictAfterForward);
             if (returnOutputs) predictions.Add(KeepPrediction());
+            // Event.PredictBatchEnd
+            OptionCallbacks.Run(global::Composer.Core.Event.PredictBatchEnd);
         }
+        // Event.PredictEnd
+        OptionCallbacks.Run(global::Composer.Core.Event.PredictEnd);
         return predictions;
     }
 
@@ -173,8 +212,12 @@ partial class QuickStartTrainer : global::Composer.Trainer
         var state = State;
         // Remembered so that the final evaluation after FitEnd does not repeat this one.
         EvalSchedule.Ran(state);
+        // Event.EvalBeforeAll
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalBeforeAll);
         foreach (var evaluator in state.Evaluators)
             RunEvaluator(evaluator);
+        // Event.EvalAfterAll
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalAfterAll);
     }
 
     private void RunEvaluator(global::Composer.Core.Evaluator evaluator)
@@ -185,15 +228,25 @@ partial class QuickStartTrainer : global::Composer.Trainer
         using var evaluation = BeginEvaluation(evaluator);
         // Event.EvalStart
         _ema.SwapInAverage(state);
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalStart);
         while (true)
         {
             using var batchScope = global::TorchSharp.torch.NewDisposeScope();
             if (!TakeBatch(evaluation.Batches)) break;
+            // Event.EvalBatchStart
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalBatchStart);
+            // Event.EvalBeforeForward
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalBeforeForward);
             using (PrecisionContext()) state.Outputs = state.Model.EvalForward(state.Batch);
+            // Event.EvalAfterForward
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalAfterForward);
             UpdateEvalMetrics(evaluator);
+            // Event.EvalBatchEnd
+            OptionCallbacks.Run(global::Composer.Core.Event.EvalBatchEnd);
         }
         LogEvalMetrics(evaluator);
         // Event.EvalEnd
         _ema.SwapOutAverage(state);
+        OptionCallbacks.Run(global::Composer.Core.Event.EvalEnd);
     }
 }

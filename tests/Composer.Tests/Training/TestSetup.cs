@@ -13,7 +13,9 @@ internal static class TestSetup
     public const int TrainBatches = 3;
     public const int EvalBatches = 2;
 
-    public static TrainerOptions Options(string maxDuration, string? evalInterval = null, bool withEval = true, int seed = 7)
+    public static TrainerOptions Options(string maxDuration, string? evalInterval = null, bool withEval = true, int seed = 7,
+        IReadOnlyList<Callback>? callbacks = null, IReadOnlyList<Composer.Loggers.LoggerDestination>? loggers = null,
+        bool autoresume = false, int logInterval = 50)
     {
         torch.manual_seed(seed);
         var model = new ComposerClassifier(nn.Linear(4, 3), numClasses: 3);
@@ -28,6 +30,10 @@ internal static class TestSetup
             EvalInterval = evalInterval is null ? null : Time.Parse(evalInterval),
             Optimizer = optim.SGD(model.parameters(), 0.1),
             Seed = seed,
+            Callbacks = callbacks,
+            Loggers = loggers,
+            Autoresume = autoresume,
+            LogInterval = logInterval,
         };
     }
 }
