@@ -40,7 +40,7 @@ static int Train(Options options)
 
     // 4. The model, AdamW, and a linear schedule with warmup.
     var model = new TextClassifier(encoding.VocabularySize, numClasses: 2, maxSequenceLength: options.MaxTokens,
-        dimension: 64, heads: 4, layers: 2);
+        dimension: 64, heads: 4, layers: 2, metrics: [new Composer.Metrics.Accuracy(), new Composer.Metrics.BinaryF1Score()]);
     var trainerOptions = new TrainerOptions
     {
         Model = model,
@@ -74,7 +74,7 @@ static int Train(Options options)
         _ => throw new ArgumentException($"Unknown recipe '{options.Recipe}'; use baseline or sequence."),
     };
     double accuracy = result.Metric("eval", "Accuracy");
-    Console.WriteLine($"recipe {options.Recipe}: eval accuracy {accuracy:P1} against the majority baseline {majorityAccuracy:P1} " +
+    Console.WriteLine($"recipe {options.Recipe}: eval accuracy {accuracy:P1}, F1 {result.Metric("eval", "BinaryF1Score"):F4}, against the majority baseline {majorityAccuracy:P1} " +
         $"({result.Timestamp.Token:N0} real tokens, {clock.Elapsed.TotalSeconds:F0} s)");
     return accuracy > majorityAccuracy ? 0 : 1;
 }

@@ -27,6 +27,7 @@ var result = scenario switch
     "train" => Scenarios.Train(world, output, Option),
     "throughput" => Scenarios.Throughput(world, Option),
     "logs" => Scenarios.Logs(Option),
+    "metrics" => Scenarios.Metrics(world),
     _ => throw new ArgumentException($"Unknown scenario {scenario}."),
 };
 result["rank"] = world.Rank;
@@ -36,6 +37,41 @@ world.Barrier();
 
 internal static class Scenarios
 {
+    // Each metric over this rank's share of fixed data, synchronized, against the same metric over all of it.
+    public static Dictionary<string, object> Metrics(ICommunicator world)
+    {
+        torch.manual_seed(11);
+        Tensor binary = randn(23, 2), binaryTargets = randint(0, 2, [23]);
+        Tensor classes = randn(23, 4), classTargets = randint(0, 4, [23]);
+        Tensor tokens = randn(23, 5, 6), tokenTargets = randint(0, 6, [23, 5]);
+        tokenTargets[0, 2] = -100;
+        Tensor pixels = randn(23, 3, 2, 2), pixelTargets = randint(-1, 3, [23, 2, 2]);
+        (string Name, Func<Composer.Metrics.Metric> Create, Tensor Outputs, Tensor Targets)[] metrics =
+        [
+            ("BinaryF1Score", () => new Composer.Metrics.BinaryF1Score(), binary, binaryTargets),
+            ("BinaryAUROC", () => new Composer.Metrics.BinaryAUROC(), binary, binaryTargets),
+            ("MulticlassF1Score", () => new Composer.Metrics.MulticlassF1Score(4), classes, classTargets),
+            ("MatthewsCorrCoef", () => new Composer.Metrics.MatthewsCorrCoef(4), classes, classTargets),
+            ("MulticlassAUROC", () => new Composer.Metrics.MulticlassAUROC(4), classes, classTargets),
+            ("LanguageCrossEntropy", () => new Composer.Metrics.LanguageCrossEntropy(), tokens, tokenTargets),
+            ("MaskedAccuracy", () => new Composer.Metrics.MaskedAccuracy(), tokens, tokenTargets),
+            ("MIoU", () => new Composer.Metrics.MIoU(3), pixels, pixelTargets),
+        ];
+        // Unequal shares (12 and 11 samples with two ranks), so the list states are padded for the all-gather.
+        Tensor mine = arange(world.Rank, 23, world.WorldSize, dtype: int64);
+        var result = new Dictionary<string, object>();
+        foreach (var (name, create, outputs, targets) in metrics)
+        {
+            using var shared = create();
+            shared.Update(outputs.index_select(0, mine), targets.index_select(0, mine));
+            shared.Synchronize(world);
+            using var whole = create();
+            whole.Update(outputs, targets);
+            result[name] = new[] { shared.Compute(), whole.Compute() };
+        }
+        return result;
+    }
+
     public static Dictionary<string, object> Collectives(ICommunicator world)
     {
         int r = world.Rank, w = world.WorldSize;

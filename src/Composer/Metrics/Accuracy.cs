@@ -46,6 +46,9 @@ public sealed class Accuracy : Metric
     }
 
     /// <inheritdoc/>
+    public override Metric Clone() => new Accuracy();
+
+    /// <inheritdoc/>
     public override void Reset()
     {
         // zero_ hands back a new wrapper of the same tensor; the scope frees the wrapper, not the tensor.

@@ -33,6 +33,14 @@ public abstract class Metric : IDisposable
             throw new NotSupportedException($"The metric {Name} cannot combine its values over {communicator.WorldSize} ranks; override Metric.Synchronize.");
     }
 
+    /// <summary>
+    /// A new, empty metric with the same settings: models hand each evaluator and training its own copy of the metrics
+    /// they are given (<c>ComposerClassifier(..., metrics: [new BinaryF1Score()])</c>), as Composer deep-copies them.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The metric does not say how to copy itself; override this.</exception>
+    public virtual Metric Clone() =>
+        throw new NotSupportedException($"The metric {Name} cannot be copied for each evaluator; override Metric.Clone to return a new instance with the same settings.");
+
     /// <summary>Frees any tensors the metric holds.</summary>
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }

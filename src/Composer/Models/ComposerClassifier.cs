@@ -9,20 +9,29 @@ namespace Composer.Models;
 /// <summary>
 /// Wraps a classification module as a <see cref="ComposerModel"/>, like <c>composer.models.ComposerClassifier</c>:
 /// the loss is <see cref="LossFunctions.SoftCrossEntropy(Tensor, Tensor)"/> (so smoothed and mixed targets work), and the
-/// metric is <see cref="Accuracy"/>.
+/// metrics are <see cref="Accuracy"/> unless others are given (<c>metrics: [new Accuracy(), new BinaryF1Score()]</c>, as
+/// Composer's <c>metrics=[...]</c>); training and each evaluator get their own copies, logged as
+/// <c>metrics/&lt;evaluator&gt;/&lt;name&gt;</c>.
 /// </summary>
 public sealed class ComposerClassifier : ComposerModel
 {
     private readonly nn.Module<Tensor, Tensor> _module;
     private readonly Func<Tensor, Tensor, Tensor> _loss;
+    private readonly Metric[] _metrics;
 
     /// <summary>Wraps <paramref name="module"/>, which maps inputs to <paramref name="numClasses"/> logits.</summary>
     /// <param name="module">The network.</param>
     /// <param name="numClasses">The number of classes the module scores.</param>
     /// <param name="loss">The loss of logits against targets; soft cross entropy unless given.</param>
-    public ComposerClassifier(nn.Module<Tensor, Tensor> module, int numClasses, Func<Tensor, Tensor, Tensor>? loss = null)
+    /// <param name="metrics">The metrics to track (copied for training and each evaluator); <see cref="Accuracy"/> unless given.</param>
+    /// <exception cref="ArgumentException">Two metrics share a name.</exception>
+    public ComposerClassifier(nn.Module<Tensor, Tensor> module, int numClasses, Func<Tensor, Tensor, Tensor>? loss = null,
+        IReadOnlyList<Metric>? metrics = null)
         : base(nameof(ComposerClassifier))
     {
+        _metrics = [.. metrics ?? [new Accuracy()]];
+        if (_metrics.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"Two metrics are named {twice.Key}; each is logged under its name, so keep one.", nameof(metrics));
         ArgumentNullException.ThrowIfNull(module);
         if (numClasses < 2)
             throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least two classes.");
@@ -46,5 +55,5 @@ public sealed class ComposerClassifier : ComposerModel
 
     /// <inheritdoc/>
     public override IReadOnlyDictionary<string, Metric> CreateMetrics(bool isTrain) =>
-        new Dictionary<string, Metric> { ["Accuracy"] = new Accuracy() };
+        _metrics.ToDictionary(m => m.Name, m => m.Clone(), StringComparer.Ordinal);
 }

@@ -34,6 +34,23 @@ public class DistributedTests : FolderTests
     }
 
     [Test]
+    public void MetricsSynchronizedOverRanksEqualTheMetricOverAllTheData()
+    {
+        Outcome run = Run(2, "metrics");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        string[] names = ["BinaryF1Score", "BinaryAUROC", "MulticlassF1Score", "MatthewsCorrCoef", "MulticlassAUROC",
+            "LanguageCrossEntropy", "MaskedAccuracy", "MIoU"];
+        foreach (var rank in run.Ranks)
+            foreach (string name in names)
+            {
+                double[] values = [.. rank.GetProperty(name).EnumerateArray().Select(v => v.GetDouble())];
+                // Float32 losses summed in another order differ in the seventh digit.
+                Assert.That(values[0], Is.EqualTo(values[1]).Within(1e-6 * Math.Abs(values[1])), $"{name} on rank {rank.GetProperty("rank")}");
+                Assert.That(values[1], Is.Not.EqualTo(0), $"{name} is not trivially 0");
+            }
+    }
+
+    [Test]
     public void TwoProcessesOfBatch32EqualOneProcessOfBatch64()
     {
         Outcome alone = Run(null, "train", "batch=64");

@@ -27,6 +27,7 @@ public class SampleCommandLineTests
     [TestCase("Mnist", "--recipe", "--seeds", "--wandb")]
     [TestCase("TextClassification", "--recipe", "--epochs", "--max-tokens")]
     [TestCase("QuickStart", "--epochs")]
+    [TestCase("FineTune", "--init", "--pair", "--duration", "--max-tokens", "--precision")]
     public void HelpListsTheFlagsAndExitsZero(string sample, params string[] flags)
     {
         Assert.That(File.Exists(Sample(sample)), Is.True, $"{sample} is built beside the tests");
@@ -41,10 +42,32 @@ public class SampleCommandLineTests
     [TestCase("TextClassification", "--epochs", "0", "--epochs must be at least 1")]
     [TestCase("TextClassification", "--epochs", "x", "Cannot parse argument 'x'")]
     [TestCase("QuickStart", "--epochs", "x", "Cannot parse argument 'x'")]
+    [TestCase("FineTune", "--init", "random", "Argument 'random' not recognized")]
+    [TestCase("FineTune", "--max-tokens", "600", "--max-tokens is at most 512")]
+    [TestCase("FineTune", "--duration", "3xy", "--duration:")]
     public void ABadFlagIsAMessageAndExitCodeOneWithoutAStackTrace(string sample, string flag, string value, string message)
     {
         (int exitCode, string output) = Run(sample, flag, value);
         Assert.That(exitCode, Is.EqualTo(1), output);
         Assert.That(output, Does.Contain(message).And.Not.Contain("   at "));
+    }
+
+    [Test]
+    public void FineTuneConvertsMiniLMAndReportsAccuracyAndF1()
+    {
+        string cache = Path.Combine(Path.GetTempPath(), "composer-finetune-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // Two batches of messages cut to 16 tokens: the whole path, converter to metrics, in seconds.
+            (int exitCode, string output) = Run("FineTune", "--duration", "2ba", "--max-tokens", "16", "--cache", cache);
+            Assert.That(exitCode, Is.EqualTo(0), output);
+            Assert.That(output, Does.Contain("newly initialized: [classifier.weight, classifier.bias]"));
+            Assert.That(output, Does.Match(@"RESULT init=pretrained pair=False seed=1 accuracy=0\.\d{4} f1=\d\.\d{4} seconds="));
+            Assert.That(Directory.GetFiles(cache).Select(Path.GetFileName), Is.EquivalentTo(new[] { "config.json", "model.safetensors", "vocab.txt" }));
+        }
+        finally
+        {
+            if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
+        }
     }
 }

@@ -32,10 +32,12 @@ public sealed class TextClassifier : ComposerModel
     /// <param name="layers">Encoder layers.</param>
     /// <param name="hidden">The feed-forward width; 4 × <paramref name="dimension"/> unless given.</param>
     /// <param name="dropout">The dropout probability.</param>
+    /// <param name="metrics">The metrics to track (copied for training and each evaluator); <see cref="Accuracy"/> unless given.</param>
     public TextClassifier(long vocabularySize, int numClasses, long maxSequenceLength = 128, long dimension = 64,
-        long heads = 4, int layers = 2, long? hidden = null, double dropout = 0.1) : base(nameof(TextClassifier))
+        long heads = 4, int layers = 2, long? hidden = null, double dropout = 0.1, IReadOnlyList<Metric>? metrics = null) : base(nameof(TextClassifier))
     {
         if (numClasses < 2) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least two classes.");
+        _metrics = [.. metrics ?? [new Accuracy()]];
         tokens = nn.Embedding(vocabularySize, dimension);
         _vocabulary = new VocabularyCheck(vocabularySize, Batch.InputIds);
         positions = new PositionEmbedding(maxSequenceLength, dimension);
@@ -75,7 +77,9 @@ public sealed class TextClassifier : ComposerModel
 
     /// <inheritdoc/>
     public override IReadOnlyDictionary<string, Metric> CreateMetrics(bool isTrain) =>
-        new Dictionary<string, Metric> { ["Accuracy"] = new Accuracy() };
+        _metrics.ToDictionary(m => m.Name, m => m.Clone(), StringComparer.Ordinal);
+
+    private readonly Metric[] _metrics;
 }
 
 /// <summary>Learned position embeddings: for token ids [N, T], the embeddings of positions 0 to T − 1, [T, D] (broadcast over the batch).</summary>
