@@ -6,9 +6,10 @@ using Composer.Tests.Checkpoints;
 namespace Composer.Tests.Build;
 
 /// <summary>
-/// The packages as a user gets them: Composer.NET and Composer.NET.WandB are packed from this repository into a
-/// folder, and a fresh console project outside the repository (no Directory.Build files, no central versions) adds
-/// them with TorchSharp-cpu, builds (the native-library fix runs from the package) and trains with a WandBLogger.
+/// The packages as a user gets them: Composer.NET, Composer.NET.WandB and Composer.NET.HuggingFace are packed from this
+/// repository into a folder, and a fresh console project outside the repository (no Directory.Build files, no central
+/// versions) adds them with TorchSharp-cpu, builds (the native-library fix runs from the package), trains with a
+/// WandBLogger, and writes and strictly reloads a Hugging Face folder.
 /// </summary>
 [NonParallelizable]
 public class PackageTests : FolderTests
@@ -38,11 +39,11 @@ public class PackageTests : FolderTests
     }
 
     [Test]
-    public void AFreshProjectTrainsWithThePackedPackagesAndTheCorePackageCarriesNoWandBDependencies()
+    public void AFreshProjectTrainsWithThePackedPackagesAndTheCorePackageCarriesNoOptionalDependencies()
     {
         string feed = Folder(), project = Folder();
         string version = $"0.1.0-packagetest.{DateTime.UtcNow:yyyyMMddHHmmss}";
-        foreach (string package in new[] { "src/Composer", "src/Composer.WandB" })
+        foreach (string package in new[] { "src/Composer", "src/Composer.WandB", "src/Composer.HuggingFace" })
         {
             (int exit, string output) = Dotnet(Root, "pack", package, "-c", "Release", "--no-build", "-o", feed, $"-p:PackageVersion={version}", "-nodeReuse:false");
             Assert.That(exit, Is.EqualTo(0), output);
@@ -54,6 +55,8 @@ public class PackageTests : FolderTests
             Is.SubsetOf(new[] { "TorchSharp", "Spectre.Console", "System.IO.Hashing", "Google.Protobuf", "SharpZipLib", "SkiaSharp" })
                 .And.Contains("TorchSharp").And.Not.Contains("YamlDotNet").And.Not.Contains("Grpc.Tools"));
         Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.WandB.{version}.nupkg")), Does.Contain("Composer.NET").And.Contain("Google.Protobuf").And.Contain("YamlDotNet"));
+        Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.HuggingFace.{version}.nupkg")),
+            Does.Contain("Composer.NET").And.Contain("TorchSharp.PyBridge").And.Contain("Microsoft.ML.Tokenizers").And.Not.Contains("Grpc.Tools"));
 
         File.WriteAllText(Path.Combine(project, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -74,6 +77,7 @@ public class PackageTests : FolderTests
               <ItemGroup>
                 <PackageReference Include="Composer.NET" Version="{version}" />
                 <PackageReference Include="Composer.NET.WandB" Version="{version}" />
+                <PackageReference Include="Composer.NET.HuggingFace" Version="{version}" />
                 <PackageReference Include="TorchSharp-cpu" Version="0.107.0" />
               </ItemGroup>
             </Project>
@@ -98,6 +102,15 @@ public class PackageTests : FolderTests
             }).Fit();
             Console.WriteLine($"trained {result.Timestamp.Batch} batches into {wandb.RunFolder}");
 
+            // A Hugging Face folder written and read back strictly through the packed Composer.NET.HuggingFace.
+            var bert = new BertForSequenceClassification(new BertConfig
+            {
+                VocabSize = 20, HiddenSize = 8, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 16, MaxPositionEmbeddings = 8,
+            }.WithNumLabels(2));
+            bert.SavePretrained("hf");
+            BertForSequenceClassification.FromPretrained("hf", numLabels: null, strict: true, out LoadReport report);
+            Console.WriteLine(report);
+
             [Trainer(typeof(WandBLogger))]
             public partial class FreshTrainer;
             """);
@@ -107,7 +120,7 @@ public class PackageTests : FolderTests
         Assert.That(buildOutput, Does.Contain("GLIBCXX_3.4.32").Or.Contain("needs no patch"), "the package's native-library fix ran");
         (int ran, string runOutput) = Dotnet(project, "run", "-c", "Release", "--no-build");
         Assert.That(ran, Is.EqualTo(0), runOutput);
-        Assert.That(runOutput, Does.Contain("trained 8 batches"));
+        Assert.That(runOutput, Does.Contain("trained 8 batches").And.Contain("All weights were loaded."));
         string run = Directory.GetDirectories(Path.Combine(project, "wandb"), "offline-run-*").Single();
         Assert.That(Directory.GetFiles(run, "run-*.wandb"), Has.Length.EqualTo(1));
     }
