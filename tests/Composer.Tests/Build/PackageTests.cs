@@ -52,7 +52,8 @@ public class PackageTests : FolderTests
         // The core's own three, and TorchSharp's dependencies that central transitive pinning lists beside them; no
         // protobuf compiler, no YAML, nothing of W&B's.
         Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.{version}.nupkg")),
-            Is.SubsetOf(new[] { "TorchSharp", "Spectre.Console", "System.IO.Hashing", "Google.Protobuf", "SharpZipLib", "SkiaSharp" })
+            Is.SubsetOf(new[] { "TorchSharp", "TorchVision", "Spectre.Console", "System.IO.Hashing", "Google.Protobuf", "SharpZipLib", "SkiaSharp",
+                "SkiaSharp.NativeAssets.Linux.NoDependencies" })
                 .And.Contains("TorchSharp").And.Not.Contains("YamlDotNet").And.Not.Contains("Grpc.Tools"));
         Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.WandB.{version}.nupkg")), Does.Contain("Composer.NET").And.Contain("Google.Protobuf").And.Contain("YamlDotNet"));
         Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.HuggingFace.{version}.nupkg")),

@@ -7,6 +7,7 @@ using Composer.Surgery;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ResNet = Composer.Models.ResNet;
 
 namespace Composer.Tests.Surgery;
 

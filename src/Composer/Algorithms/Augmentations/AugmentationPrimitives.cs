@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Vision = TorchSharp.torchvision.transforms.functional;
 
 namespace Composer.Algorithms.Augmentations;
 
@@ -15,8 +16,12 @@ public enum AugmentationSet
 /// <summary>
 /// The image operations of AugMix and RandAugment (Composer's <c>augmentation_primitives</c>, after PIL's
 /// ImageOps and ImageEnhance), on one image [C, H, W] with values in [0, 1] and a severity level in [0, 10].
-/// TorchSharp has no torchvision transforms, so each is built here from tensor operations; the geometric ones
-/// (rotate, shear, translate) use <c>affine_grid</c> + <c>grid_sample</c> about the image centre, filling with 0.
+/// Six are TorchVision's (<c>torchvision.transforms.functional</c> for .NET), which gives PIL's numbers: autocontrast,
+/// posterize, solarize, brightness, sharpness and rotate (a test checks each against PIL's formula). Contrast
+/// and color are built here, because TorchVision's grey level weighs red 0.2989 where PIL's weighs it 0.299; equalize,
+/// because TorchVision 0.107's fails on one-channel images; shear and
+/// translate take PIL's affine coefficients, as Composer passes them, through <c>affine_grid</c> + <c>grid_sample</c>
+/// about the image centre, filling with 0.
 /// </summary>
 public static class AugmentationPrimitives
 {
@@ -48,15 +53,10 @@ public static class AugmentationPrimitives
     }
 
     /// <summary>Stretches each channel to span [0, 1] (PIL's <c>autocontrast</c>); flat channels stay.</summary>
-    public static Tensor AutoContrast(Tensor image)
-    {
-        using var scope = NewDisposeScope();
-        Tensor low = image.amin([1, 2], keepdim: true), high = image.amax([1, 2], keepdim: true);
-        Tensor range = high - low;
-        return where(range > 0, (image - low) / range.clamp_min(1e-12), image).MoveToOuterDisposeScope();
-    }
+    public static Tensor AutoContrast(Tensor image) => Vision.autocontrast(image);
 
     /// <summary>Equalizes each channel's 256-bin histogram with PIL's lookup table.</summary>
+    /// <remarks>Built here: TorchVision 0.107's <c>equalize</c> fails on one-channel images (it selects channel 1).</remarks>
     public static Tensor Equalize(Tensor image)
     {
         using var scope = NewDisposeScope();
@@ -82,30 +82,29 @@ public static class AugmentationPrimitives
     }
 
     /// <summary>Keeps the top <paramref name="bits"/> bits of each 8-bit value.</summary>
-    public static Tensor Posterize(Tensor image, int bits)
-    {
-        double bucket = Math.Pow(2, 8 - Math.Clamp(bits, 0, 8));
-        using var scope = NewDisposeScope();
-        return ((image * 255).round().div(bucket).floor() * bucket / 255).MoveToOuterDisposeScope();
-    }
+    public static Tensor Posterize(Tensor image, int bits) => OnEightBits(image, levels => Vision.posterize(levels, Math.Clamp(bits, 0, 8)));
 
     /// <summary>Inverts values at or above <paramref name="threshold"/> (of 256).</summary>
-    public static Tensor Solarize(Tensor image, double threshold)
+    public static Tensor Solarize(Tensor image, double threshold) => Vision.solarize(image, threshold / 255);
+
+    /// <summary>Rotates by <paramref name="degrees"/> counter-clockwise about the centre (bilinear, filling with 0).</summary>
+    public static Tensor Rotate(Tensor image, double degrees) => Vision.rotate(image, (float)degrees, InterpolationMode.Bilinear);
+
+    // TorchVision's 8-bit operations: the image's levels (rounded, as PIL's 8-bit images hold them) and back to [0, 1].
+    private static Tensor OnEightBits(Tensor image, Func<Tensor, Tensor> operation)
     {
         using var scope = NewDisposeScope();
-        return where(image * 255 < threshold, image, 1 - image).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Rotates by <paramref name="degrees"/> about the centre.</summary>
-    public static Tensor Rotate(Tensor image, double degrees)
-    {
-        double r = degrees * Math.PI / 180;
-        return Affine(image, [Math.Cos(r), -Math.Sin(r), 0, Math.Sin(r), Math.Cos(r), 0]);
+        Tensor levels = (image * 255).round().clamp(0, 255).to(ScalarType.Byte);
+        return (operation(levels).to(image.dtype) / 255).MoveToOuterDisposeScope();
     }
 
     /// <summary>Shears by <paramref name="amount"/> about the centre, along x or y.</summary>
-    public static Tensor Shear(Tensor image, double amount, bool horizontal) =>
-        Affine(image, horizontal ? [1, amount, 0, 0, 1, 0] : [1, 0, 0, amount, 1, 0]);
+    public static Tensor Shear(Tensor image, double amount, bool horizontal)
+    {
+        // A shear of pixels, in the grid's coordinates that run -1 to 1 along each side: scaled by the aspect ratio.
+        double height = image.shape[1], width = image.shape[2];
+        return Affine(image, horizontal ? [1, amount * height / width, 0, 0, 1, 0] : [1, 0, 0, amount * width / height, 1, 0]);
+    }
 
     /// <summary>Shifts by <paramref name="pixels"/> right (or down), filling with 0.</summary>
     public static Tensor Translate(Tensor image, double pixels, bool horizontal)
@@ -128,26 +127,10 @@ public static class AugmentationPrimitives
     }
 
     /// <summary>Scales towards black (PIL's <c>Brightness</c>).</summary>
-    public static Tensor Brightness(Tensor image, double factor)
-    {
-        using var scope = NewDisposeScope();
-        return Blend(zeros_like(image), image, factor).MoveToOuterDisposeScope();
-    }
+    public static Tensor Brightness(Tensor image, double factor) => Vision.adjust_brightness(image, factor);
 
     /// <summary>Blends with PIL's smoothing filter [[1,1,1],[1,5,1],[1,1,1]]/13 inside the border (PIL's <c>Sharpness</c>).</summary>
-    public static Tensor Sharpness(Tensor image, double factor)
-    {
-        using var scope = NewDisposeScope();
-        Tensor kernel = tensor(new float[] { 1, 1, 1, 1, 5, 1, 1, 1, 1 }, dtype: image.dtype, device: image.device).view(1, 1, 3, 3) / 13;
-        Tensor channels = image.unsqueeze(1);
-        Tensor smooth = nn.functional.conv2d(channels, kernel, padding: [1, 1]).squeeze(1);
-        // The border keeps its pixels, as PIL does.
-        Tensor degenerate = image.clone();
-        long h = image.shape[1], w = image.shape[2];
-        if (h > 2 && w > 2)
-            degenerate.narrow(1, 1, h - 2).narrow(2, 1, w - 2).copy_(smooth.narrow(1, 1, h - 2).narrow(2, 1, w - 2));
-        return Blend(degenerate, image, factor).MoveToOuterDisposeScope();
-    }
+    public static Tensor Sharpness(Tensor image, double factor) => Vision.adjust_sharpness(image, factor);
 
     // PIL's ImageEnhance: degenerate + factor·(image − degenerate), clipped to [0, 1].
     private static Tensor Blend(Tensor degenerate, Tensor image, double factor) =>
