@@ -1,3 +1,4 @@
+using Composer.Generators.Diagnostics;
 using Composer.Generators.Emitting;
 using Composer.Generators.Model;
 using Composer.Generators.Parsing;
@@ -12,7 +13,9 @@ namespace Composer.Generators;
 /// documented table of calls and the same table as data). The pipeline is
 /// ForAttributeWithMetadataName, then an equatable <see cref="TrainerSpec"/>, then the emitter, so an
 /// edit that does not change a spec reuses the cached source. Diagnostics come from
-/// <see cref="Diagnostics.TrainerAnalyzer"/>.
+/// <see cref="Diagnostics.TrainerAnalyzer"/>, except CMP0005 (a trainer that is not partial): the generator reports it,
+/// because a class it cannot extend breaks every use of the trainer, and the compiler runs no analyzer on a build with
+/// errors.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class TrainerGenerator : IIncrementalGenerator
@@ -29,15 +32,25 @@ public sealed class TrainerGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<TrainerSpec> specs = context.SyntaxProvider
+        IncrementalValuesProvider<Parsed> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownTypeSymbols.TrainerAttributeName,
                 static (node, _) => node is ClassDeclarationSyntax,
-                static (ctx, ct) => TrainerParser.Parse((INamedTypeSymbol)ctx.TargetSymbol,
-                    KnownTypeSymbols.For(ctx.SemanticModel.Compilation), report: null, ct))
-            .WithTrackingName(Steps.Specs)
-            .Where(static spec => spec is not null)
-            .Select(static (spec, _) => spec!)
+                static (ctx, ct) =>
+                {
+                    var trainer = (INamedTypeSymbol)ctx.TargetSymbol;
+                    KnownTypeSymbols known = KnownTypeSymbols.For(ctx.SemanticModel.Compilation);
+                    return new Parsed(TrainerParser.Parse(trainer, known, report: null, ct),
+                        known.HasRuntime ? TrainerParser.NotPartial(trainer, ct) : null);
+                })
+            .WithTrackingName(Steps.Specs);
+
+        context.RegisterSourceOutput(parsed.Where(static p => p.NotPartial is not null).Select(static (p, _) => p.NotPartial!),
+            static (output, diagnostic) => output.ReportDiagnostic(diagnostic.ToDiagnostic(DiagnosticDescriptors.TrainerNotPartial)));
+
+        IncrementalValuesProvider<TrainerSpec> specs = parsed
+            .Where(static p => p.Spec is not null)
+            .Select(static (p, _) => p.Spec!)
             .WithTrackingName(Steps.ValidSpecs);
 
         context.RegisterSourceOutput(specs, static (output, spec) =>
@@ -46,4 +59,7 @@ public sealed class TrainerGenerator : IIncrementalGenerator
             output.AddSource(spec.ScheduleHintName, SourceText.From(ScheduleEmitter.Emit(spec), System.Text.Encoding.UTF8));
         });
     }
+
+    /// <summary>A [Trainer] class read: its spec when code can be generated, and CMP0005 when it is not partial.</summary>
+    private sealed record Parsed(TrainerSpec? Spec, DiagnosticInfo? NotPartial);
 }

@@ -9,7 +9,7 @@ namespace Composer.Generators.Diagnostics;
 /// <summary>
 /// Reports what keeps a trainer from being generated or a method from being called. Kept apart from the
 /// generator, as the Roslyn cookbook advises, so the generator's cache holds and the diagnostics can be
-/// suppressed like any other.
+/// suppressed like any other; CMP0005 alone comes from the generator (see <see cref="TrainerGenerator"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TrainerAnalyzer : DiagnosticAnalyzer
@@ -20,7 +20,6 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.StaticHandler,
         DiagnosticDescriptors.GenericHandler,
         DiagnosticDescriptors.InaccessibleHandler,
-        DiagnosticDescriptors.TrainerNotPartial,
         DiagnosticDescriptors.TrainerNestedOrGeneric,
         DiagnosticDescriptors.TrainerHasBaseClass,
         DiagnosticDescriptors.DuplicateMember,

@@ -28,10 +28,10 @@ internal static class TrainerParser
         Location location = trainer.Locations.FirstOrDefault() ?? Location.None;
         string trainerName = trainer.Name;
 
-        // Still generated: the members user code calls then exist, so the only other error is the compiler's own
-        // CS0260 on the same declaration, naming the same fix, instead of CS1729/CS1061 wherever the trainer is used.
-        if (!IsPartial(trainer, cancellationToken))
-            report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.TrainerNotPartial, location, trainerName));
+        // A class that is not partial gets no code (its declaration would collide with the generated one as the
+        // compiler's CS0260); the generator reports CMP0005 itself (NotPartial), because the compiler does not run
+        // analyzers once a build has errors, and a use of the trainer has some.
+        if (!IsPartial(trainer, cancellationToken)) return null;
         if (trainer.ContainingType is not null || trainer.IsGenericType)
         {
             report?.Invoke(Diagnostic.Create(DiagnosticDescriptors.TrainerNestedOrGeneric, location, trainerName));
@@ -275,6 +275,11 @@ internal static class TrainerParser
         string parameters = string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(FullName)));
         return $"{type}.{method.Name}({parameters})";
     }
+
+    /// <summary>CMP0005 for a [Trainer] class that is not partial, as the generator reports it; null for a partial one.</summary>
+    public static DiagnosticInfo? NotPartial(INamedTypeSymbol trainer, CancellationToken cancellationToken) =>
+        IsPartial(trainer, cancellationToken) ? null : DiagnosticInfo.Create(DiagnosticDescriptors.TrainerNotPartial,
+            trainer.Locations.FirstOrDefault() ?? Location.None, trainer.Name);
 
     private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
         type.DeclaringSyntaxReferences.All(r =>
