@@ -56,6 +56,9 @@ public class PackageTests : FolderTests
                 "SkiaSharp.NativeAssets.Linux.NoDependencies" })
                 .And.Contains("TorchSharp").And.Not.Contains("YamlDotNet").And.Not.Contains("Grpc.Tools"));
         Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.WandB.{version}.nupkg")), Does.Contain("Composer.NET").And.Contain("Google.Protobuf").And.Contain("YamlDotNet"));
+        using (ZipArchive core = ZipFile.OpenRead(Path.Combine(feed, $"Composer.NET.{version}.nupkg")))
+            Assert.That(core.Entries.Select(e => e.FullName).Where(n => n.StartsWith("analyzers/", StringComparison.Ordinal)),
+                Is.EquivalentTo(new[] { "analyzers/dotnet/cs/Composer.Generators.dll", "analyzers/dotnet/cs/Composer.Generators.CodeFixes.dll" }));
         Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.HuggingFace.{version}.nupkg")),
             Does.Contain("Composer.NET").And.Contain("TorchSharp.PyBridge").And.Contain("Microsoft.ML.Tokenizers").And.Not.Contains("Grpc.Tools"));
 
@@ -119,6 +122,8 @@ public class PackageTests : FolderTests
         (int built, string buildOutput) = Dotnet(project, "build", "-c", "Release", "-nodeReuse:false", "-v", "n");
         Assert.That(built, Is.EqualTo(0), buildOutput);
         Assert.That(buildOutput, Does.Contain("GLIBCXX_3.4.32").Or.Contain("needs no patch"), "the package's native-library fix ran");
+        // The code fixes' assembly sits beside the generator without the compiler failing to load it.
+        Assert.That(buildOutput, Does.Not.Contain("CS8034").And.Not.Contain("CS8032"));
         (int ran, string runOutput) = Dotnet(project, "run", "-c", "Release", "--no-build");
         Assert.That(ran, Is.EqualTo(0), runOutput);
         Assert.That(runOutput, Does.Contain("trained 8 batches").And.Contain("All weights were loaded."));
