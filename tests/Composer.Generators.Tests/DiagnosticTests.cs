@@ -220,6 +220,48 @@ public class DiagnosticTests
         Assert.That(GeneratorHarness.CompilerProblems(output), Is.Empty);
     }
 
+    [TestCase("_ = Time.Parse({|1.5ep|});", "'1.5ep' is not a whole number of ep", TestName = "CMP0014 Time.Parse")]
+    [TestCase("_ = new Composer.Callbacks.CheckpointSaver(\"ckpt\", saveInterval: {|10 batches|});", "'10 batches' has no time unit",
+        TestName = "CMP0014 a [TimeString] parameter")]
+    [TestCase("_ = new Composer.Optim.MultiStepScheduler([\"10ba\", {|-2ep|}]);", "'-2ep' is negative", TestName = "CMP0014 a list element")]
+    [TestCase("_ = new Composer.Algorithms.Ema(halfLife: {||});", "An empty string is not a time", TestName = "CMP0014 empty")]
+    [TestCase("Mine.Use({|1x|});", "'1x' has no time unit", TestName = "CMP0014 the user's own parameter")]
+    public void CMP0014_InvalidTimeString(string statement, string message)
+    {
+        // {|text|} marks the literal the error must point at.
+        int start = statement.IndexOf("{|", StringComparison.Ordinal);
+        string literal = "\"" + statement[(start + 2)..statement.IndexOf("|}", StringComparison.Ordinal)] + "\"";
+        string code = statement[..start] + literal + statement[(statement.IndexOf("|}", StringComparison.Ordinal) + 2)..];
+        string source = $$"""
+            /// <summary>A user's own method taking a time string.</summary>
+            public static class Mine { /// <summary>Uses it.</summary>
+            public static void Use([TimeString] string every) { } }
+            /// <summary>Builds things.</summary>
+            public static class Build { /// <summary>Builds.</summary>
+            public static void Run() { {{code}} } }
+            """;
+        Diagnostic d = Single(source, "CMP0014");
+        Assert.That(Marked(d), Is.EqualTo(literal));
+        Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Error));
+        Assert.That(d.GetMessage(), Does.Contain(message).And.Contain("for example '1ep'"));
+    }
+
+    [Test]
+    public void CMP0014_ValidTimeStringsAndComputedOnesAreNotReported()
+    {
+        var diagnostics = GeneratorHarness.Analyze(Usings + """
+            /// <summary>Builds things.</summary>
+            public static class Build { /// <summary>Builds.</summary>
+            public static void Run(string fromTheCommandLine)
+            {
+                _ = Time.Parse("0.5dur"); _ = Time.Parse("1h30m"); _ = Time.Parse("3e4tok"); _ = Time.Parse(fromTheCommandLine);
+                _ = new Composer.Algorithms.Ema("50ba", emaStart: "0.1dur");
+                _ = new Composer.Optim.MultiStepScheduler(["10ba", "20ba"]);
+            } }
+            """);
+        Assert.That(diagnostics, Is.Empty);
+    }
+
     [Test]
     public void ANonPartialTrainerIsReportedByTheGeneratorAloneOnItsLine()
     {

@@ -84,4 +84,10 @@ internal static class DiagnosticDescriptors
         "RunsBefore/RunsAfter constraints form a cycle",
         "At Event.{0} the RunsBefore/RunsAfter constraints of trainer '{1}' form a cycle: {2}. Remove one of the constraints or one of the members.",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidTimeString = new(
+        "CMP0014",
+        "Time string does not parse",
+        "{0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -27,7 +27,8 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.MemberWithoutHandlers,
         DiagnosticDescriptors.LossInterpolatedTwice,
         DiagnosticDescriptors.IncompatibleMembers,
-        DiagnosticDescriptors.OrderingCycle);
+        DiagnosticDescriptors.OrderingCycle,
+        DiagnosticDescriptors.InvalidTimeString);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -41,6 +42,7 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
             start.RegisterSymbolAction(c => AnalyzeMethod(c, known), SymbolKind.Method);
             start.RegisterSymbolAction(c => TrainerParser.Parse((INamedTypeSymbol)c.Symbol, known, c.ReportDiagnostic, c.CancellationToken), SymbolKind.NamedType);
             start.RegisterOperationAction(c => AnalyzeTrainerCreation(c, known), OperationKind.ObjectCreation);
+            start.RegisterOperationAction(c => TimeStrings.Check(c, known), OperationKind.ObjectCreation, OperationKind.Invocation);
         });
     }
 

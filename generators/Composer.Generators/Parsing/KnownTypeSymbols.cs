@@ -27,6 +27,8 @@ internal sealed class KnownTypeSymbols
         Callback = Find(compilation, "Composer.Core.Callback");
         LoggerDestination = Find(compilation, "Composer.Loggers.LoggerDestination");
         TrainerBase = Find(compilation, "Composer.Trainer");
+        TimeStringAttribute = Find(compilation, typeof(TimeStringAttribute).FullName!);
+        Time = Find(compilation, "Composer.Core.Time");
     }
 
     // The runtime's type. A project that also references the generator's own assembly (a benchmark of the generator)
@@ -50,6 +52,8 @@ internal sealed class KnownTypeSymbols
     public INamedTypeSymbol? Callback { get; }
     public INamedTypeSymbol? LoggerDestination { get; }
     public INamedTypeSymbol? TrainerBase { get; }
+    public INamedTypeSymbol? TimeStringAttribute { get; }
+    public INamedTypeSymbol? Time { get; }
 
     /// <summary>True when the compilation references the runtime (the attributes exist).</summary>
     public bool HasRuntime => OnEventAttribute is not null;

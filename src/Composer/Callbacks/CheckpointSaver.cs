@@ -40,7 +40,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         string folder,
         string filename = "ep{epoch}-ba{batch}.ckpt",
         string? latestFilename = "latest.ckpt",
-        string saveInterval = "1ep",
+        [TimeString] string saveInterval = "1ep",
         int numCheckpointsToKeep = -1,
         bool weightsOnly = false,
         bool overwrite = false)

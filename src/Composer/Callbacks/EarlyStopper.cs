@@ -20,7 +20,7 @@ public sealed class EarlyStopper : Callback
     /// <param name="minimize">True when smaller is better (a loss).</param>
     /// <param name="minDelta">How much better than the best a value must be to count as an improvement.</param>
     /// <param name="patience">How long without improvement stops the run, in ep or ba; <c>"1ep"</c> by default.</param>
-    public EarlyStopper(string monitor, string dataloaderLabel, bool minimize = false, double minDelta = 0.0, string patience = "1ep")
+    public EarlyStopper(string monitor, string dataloaderLabel, bool minimize = false, double minDelta = 0.0, [TimeString] string patience = "1ep")
     {
         Monitor = monitor ?? throw new ArgumentNullException(nameof(monitor));
         DataloaderLabel = dataloaderLabel ?? throw new ArgumentNullException(nameof(dataloaderLabel));

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace Composer.Core;
 
@@ -11,11 +10,9 @@ namespace Composer.Core;
 /// Every unit but <see cref="TimeUnit.Duration"/> counts whole numbers. Addition, subtraction and
 /// comparison need both sides in the same unit; dividing two times of one unit gives a duration.
 /// </remarks>
-public readonly partial struct Time : IEquatable<Time>, IComparable<Time>
+public readonly struct Time : IEquatable<Time>, IComparable<Time>
 {
-    private const string AcceptedForms =
-        "Use a non-negative whole number followed by iter, ep, ba, sp, tok or sec (for example '1ep', '10ba', '512sp', '3e4tok'), " +
-        "a non-negative fraction of the run followed by dur (for example '0.5dur'), or a wall-clock time such as '1h30m' or '45s'.";
+    private const string AcceptedForms = TimeParser.AcceptedForms;
 
     /// <summary>Creates a time; throws when the value does not fit the unit.</summary>
     public Time(double value, TimeUnit unit)
@@ -65,80 +62,13 @@ public readonly partial struct Time : IEquatable<Time>, IComparable<Time>
 
     private static bool TryParse(string? text, out Time time, out string? error)
     {
-        time = default;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            error = $"An empty string is not a time. {AcceptedForms}";
-            return false;
-        }
-
-        Match clock = WallClock().Match(text);
-        if (clock.Success && clock.Length > 0)
-        {
-            long seconds = 3600 * Group(clock, 1) + 60 * Group(clock, 2) + Group(clock, 3);
-            time = FromSeconds(seconds);
-            error = null;
-            return true;
-        }
-
-        Match match = UnitSuffix().Match(text);
-        if (!match.Success)
-        {
-            error = $"'{text}' has no time unit. {AcceptedForms}";
-            return false;
-        }
-        if (!double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
-        {
-            error = $"'{text}' does not start with a number. {AcceptedForms}";
-            return false;
-        }
-
-        TimeUnit unit = match.Groups[2].Value.ToLowerInvariant() switch
-        {
-            "iter" => TimeUnit.Iteration,
-            "ep" => TimeUnit.Epoch,
-            "ba" => TimeUnit.Batch,
-            "sp" => TimeUnit.Sample,
-            "tok" => TimeUnit.Token,
-            "dur" => TimeUnit.Duration,
-            _ => TimeUnit.Second,
-        };
-        if (double.IsNaN(value) || double.IsInfinity(value) || value < 0)
-        {
-            error = $"'{text}' is negative or not finite. {AcceptedForms}";
-            return false;
-        }
-        if (unit != TimeUnit.Duration && value != Math.Floor(value))
-        {
-            error = $"'{text}' is not a whole number of {Suffix(unit)}. {AcceptedForms}";
-            return false;
-        }
-        time = new Time(value, unit);
-        error = null;
-        return true;
+        bool parsed = TimeParser.TryParse(text, out double value, out TimeUnit unit, out error);
+        time = parsed ? new Time(value, unit) : default;
+        return parsed;
     }
 
-    private static long Group(Match match, int index) =>
-        match.Groups[index].Success ? long.Parse(match.Groups[index].Value, CultureInfo.InvariantCulture) : 0;
-
-    [GeneratedRegex(@"^(.+?)(iter|ep|ba|sp|tok|dur|sec)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex UnitSuffix();
-
-    [GeneratedRegex(@"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex WallClock();
-
     /// <summary>Composer's suffix for a unit: <c>ep</c>, <c>ba</c>, ...</summary>
-    public static string Suffix(TimeUnit unit) => unit switch
-    {
-        TimeUnit.Iteration => "iter",
-        TimeUnit.Epoch => "ep",
-        TimeUnit.Batch => "ba",
-        TimeUnit.Sample => "sp",
-        TimeUnit.Token => "tok",
-        TimeUnit.Duration => "dur",
-        TimeUnit.Second => "sec",
-        _ => throw new ArgumentOutOfRangeException(nameof(unit), unit, "Unknown time unit."),
-    };
+    public static string Suffix(TimeUnit unit) => TimeParser.Suffix(unit);
 
     /// <summary>The time in Composer's form, for example <c>10ba</c>.</summary>
     public override string ToString() => Value.ToString(CultureInfo.InvariantCulture) + Suffix(Unit);

@@ -1,7 +1,13 @@
+// Compiled into the generator too (COMPOSER_GENERATOR, internal there), with TimeParser.
 namespace Composer.Core;
 
-/// <summary>The units a <see cref="Time"/> is counted in, with Composer's suffixes.</summary>
-public enum TimeUnit
+/// <summary>The units a time (<c>Composer.Core.Time</c>) is counted in, with Composer's suffixes.</summary>
+#if COMPOSER_GENERATOR
+internal
+#else
+public
+#endif
+enum TimeUnit
 {
     /// <summary>Iterations, suffix <c>iter</c>.</summary>
     Iteration,

@@ -10,7 +10,7 @@ namespace Composer.Loggers;
 /// </summary>
 /// <param name="logInterval">How often to print training values, for example <c>"1ep"</c> or <c>"100ba"</c>.</param>
 /// <param name="output">Where to write; the console when omitted.</param>
-public sealed class ConsoleLogger(string logInterval = "1ba", TextWriter? output = null) : LoggerDestination
+public sealed class ConsoleLogger([TimeString] string logInterval = "1ba", TextWriter? output = null) : LoggerDestination
 {
     private readonly Time _interval = Time.Parse(logInterval);
     private readonly TextWriter _output = output ?? Console.Out;

@@ -8,7 +8,7 @@ namespace Composer.Optim;
 /// </summary>
 /// <param name="tMax">How long the decay takes; the whole run by default.</param>
 /// <param name="alphaF">The final multiplier.</param>
-public sealed class CosineAnnealingScheduler(string tMax = "1dur", double alphaF = 0.0) : ComposerScheduler
+public sealed class CosineAnnealingScheduler([TimeString] string tMax = "1dur", double alphaF = 0.0) : ComposerScheduler
 {
     private readonly Time _tMax = ParseTime(tMax, nameof(tMax));
 

@@ -9,7 +9,7 @@ namespace Composer.Optim;
 /// <param name="t0">The length of the first cycle.</param>
 /// <param name="tMult">How much longer each cycle is than the one before.</param>
 /// <param name="alphaF">The multiplier at the end of each cycle.</param>
-public sealed class CosineAnnealingWarmRestartsScheduler(string t0, double tMult = 1.0, double alphaF = 0.0) : ComposerScheduler
+public sealed class CosineAnnealingWarmRestartsScheduler([TimeString] string t0, double tMult = 1.0, double alphaF = 0.0) : ComposerScheduler
 {
     private readonly Time _t0 = ParseTime(t0, nameof(t0));
 

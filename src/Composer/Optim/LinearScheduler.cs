@@ -9,7 +9,7 @@ namespace Composer.Optim;
 /// <param name="alphaI">The multiplier at the start.</param>
 /// <param name="alphaF">The multiplier from <paramref name="tMax"/> on.</param>
 /// <param name="tMax">How long the ramp takes.</param>
-public sealed class LinearScheduler(double alphaI = 1.0, double alphaF = 0.0, string tMax = "1dur") : ComposerScheduler
+public sealed class LinearScheduler(double alphaI = 1.0, double alphaF = 0.0, [TimeString] string tMax = "1dur") : ComposerScheduler
 {
     private readonly Time _tMax = ParseTime(tMax, nameof(tMax));
 

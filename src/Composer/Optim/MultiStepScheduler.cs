@@ -5,7 +5,7 @@ namespace Composer.Optim;
 /// <summary>Multiplies by <c>gamma</c> at each milestone passed (<c>composer.optim.MultiStepScheduler</c>).</summary>
 /// <param name="milestones">The times at which the rate drops, for example <c>["30ep", "60ep"]</c>.</param>
 /// <param name="gamma">The factor at each milestone.</param>
-public sealed class MultiStepScheduler(IReadOnlyList<string> milestones, double gamma = 0.1) : ComposerScheduler
+public sealed class MultiStepScheduler([TimeString] IReadOnlyList<string> milestones, double gamma = 0.1) : ComposerScheduler
 {
     private readonly Time[] _milestones = milestones.Select(m => ParseTime(m, nameof(milestones))).ToArray();
 

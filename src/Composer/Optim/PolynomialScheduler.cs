@@ -8,7 +8,7 @@ namespace Composer.Optim;
 /// <param name="power">The exponent; 1 is linear decay.</param>
 /// <param name="tMax">How long the decay takes.</param>
 /// <param name="alphaF">The final multiplier.</param>
-public sealed class PolynomialScheduler(double power, string tMax = "1dur", double alphaF = 0.0) : ComposerScheduler
+public sealed class PolynomialScheduler(double power, [TimeString] string tMax = "1dur", double alphaF = 0.0) : ComposerScheduler
 {
     private readonly Time _tMax = ParseTime(tMax, nameof(tMax));
 

@@ -23,7 +23,7 @@ public abstract class WarmupScheduler : ComposerScheduler
     /// <param name="warmupTarget">The multiplier warmup ends at.</param>
     /// <param name="scaleWarmup">Whether the scale schedule ratio stretches the warmup too.</param>
     /// <param name="tMax">When the schedule after warmup ends; null for a schedule without an end.</param>
-    protected WarmupScheduler(string tWarmup, double warmupTarget, bool scaleWarmup, string? tMax = null)
+    protected WarmupScheduler([TimeString] string tWarmup, double warmupTarget, bool scaleWarmup, [TimeString] string? tMax = null)
     {
         _tWarmup = ParseTime(tWarmup, nameof(tWarmup));
         _tMax = tMax is null ? null : ParseTime(tMax, nameof(tMax));
@@ -79,7 +79,7 @@ public abstract class WarmupScheduler : ComposerScheduler
 /// <param name="milestones">The times at which the rate drops.</param>
 /// <param name="gamma">The factor at each milestone.</param>
 /// <param name="scaleWarmup">Whether the scale schedule ratio stretches the warmup too.</param>
-public sealed class MultiStepWithWarmupScheduler(string tWarmup, IReadOnlyList<string> milestones, double gamma = 0.1, bool scaleWarmup = false)
+public sealed class MultiStepWithWarmupScheduler([TimeString] string tWarmup, [TimeString] IReadOnlyList<string> milestones, double gamma = 0.1, bool scaleWarmup = false)
     : WarmupScheduler(tWarmup, 1.0, scaleWarmup)
 {
     private readonly MultiStepScheduler _steps = new(milestones, gamma);
@@ -97,7 +97,7 @@ public sealed class MultiStepWithWarmupScheduler(string tWarmup, IReadOnlyList<s
 /// <param name="alpha">The multiplier after warmup.</param>
 /// <param name="tMax">The schedule's end; at least the run's max duration.</param>
 /// <param name="scaleWarmup">Whether the scale schedule ratio stretches the warmup too.</param>
-public sealed class ConstantWithWarmupScheduler(string tWarmup, double alpha = 1.0, string tMax = "1dur", bool scaleWarmup = false)
+public sealed class ConstantWithWarmupScheduler([TimeString] string tWarmup, double alpha = 1.0, [TimeString] string tMax = "1dur", bool scaleWarmup = false)
     : WarmupScheduler(tWarmup, alpha, scaleWarmup, tMax)
 {
     private readonly double _alpha = alpha;
@@ -112,7 +112,7 @@ public sealed class ConstantWithWarmupScheduler(string tWarmup, double alpha = 1
 /// <param name="alphaF">The multiplier at <paramref name="tMax"/>.</param>
 /// <param name="tMax">When the ramp ends.</param>
 /// <param name="scaleWarmup">Whether the scale schedule ratio stretches the warmup too.</param>
-public sealed class LinearWithWarmupScheduler(string tWarmup, double alphaI = 1.0, double alphaF = 0.0, string tMax = "1dur", bool scaleWarmup = false)
+public sealed class LinearWithWarmupScheduler([TimeString] string tWarmup, double alphaI = 1.0, double alphaF = 0.0, [TimeString] string tMax = "1dur", bool scaleWarmup = false)
     : WarmupScheduler(tWarmup, alphaI, scaleWarmup, tMax)
 {
     private readonly double _alphaI = alphaI;
@@ -127,7 +127,7 @@ public sealed class LinearWithWarmupScheduler(string tWarmup, double alphaI = 1.
 /// <param name="tMax">When the decay ends.</param>
 /// <param name="alphaF">The final multiplier.</param>
 /// <param name="scaleWarmup">Whether the scale schedule ratio stretches the warmup too.</param>
-public sealed class CosineAnnealingWithWarmupScheduler(string tWarmup, string tMax = "1dur", double alphaF = 0.0, bool scaleWarmup = false)
+public sealed class CosineAnnealingWithWarmupScheduler([TimeString] string tWarmup, [TimeString] string tMax = "1dur", double alphaF = 0.0, bool scaleWarmup = false)
     : WarmupScheduler(tWarmup, 1.0, scaleWarmup, tMax)
 {
     /// <inheritdoc/>
@@ -141,7 +141,7 @@ public sealed class CosineAnnealingWithWarmupScheduler(string tWarmup, string tM
 /// <param name="tMax">When the decay ends.</param>
 /// <param name="alphaF">The final multiplier.</param>
 /// <param name="scaleWarmup">Whether the scale schedule ratio stretches the warmup too.</param>
-public sealed class PolynomialWithWarmupScheduler(string tWarmup, double power = 2.0, string tMax = "1dur", double alphaF = 0.0, bool scaleWarmup = false)
+public sealed class PolynomialWithWarmupScheduler([TimeString] string tWarmup, double power = 2.0, [TimeString] string tMax = "1dur", double alphaF = 0.0, bool scaleWarmup = false)
     : WarmupScheduler(tWarmup, 1.0, scaleWarmup, tMax)
 {
     /// <inheritdoc/>

@@ -25,7 +25,7 @@ public sealed class Ema : Algorithm, IStateful, IDisposable
     /// <param name="halfLife">After this long a weight's influence on the average halves, in ba or ep (for example <c>"10ba"</c>).</param>
     /// <param name="updateInterval">How often to update the average, in the half-life's unit; <c>1</c> of that unit when omitted.</param>
     /// <param name="emaStart">When averaging starts; before it the average follows the weights. In the half-life's unit or dur.</param>
-    public Ema(string halfLife = "1000ba", string? updateInterval = null, string emaStart = "0.0dur")
+    public Ema([TimeString] string halfLife = "1000ba", [TimeString] string? updateInterval = null, [TimeString] string emaStart = "0.0dur")
     {
         Time life = Time.Parse(halfLife);
         if (life.Unit is not (TimeUnit.Batch or TimeUnit.Epoch) || life.Value == 0)
@@ -43,7 +43,7 @@ public sealed class Ema : Algorithm, IStateful, IDisposable
     /// <param name="smoothing">The weight kept from the average at each update, in [0, 1] (0.999 averages over about 1000 updates).</param>
     /// <param name="updateInterval">How often to update the average, in ba or ep.</param>
     /// <param name="emaStart">When averaging starts; in the interval's unit or dur.</param>
-    public Ema(double smoothing, string updateInterval = "1ba", string emaStart = "0.0dur")
+    public Ema(double smoothing, [TimeString] string updateInterval = "1ba", [TimeString] string emaStart = "0.0dur")
     {
         if (!(smoothing >= 0 && smoothing <= 1))
             throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "The EMA smoothing is a weight in [0, 1], such as 0.999.");

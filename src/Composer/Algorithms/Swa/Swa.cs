@@ -30,7 +30,7 @@ public sealed class Swa : Algorithm, IStateful, IDisposable
     /// <param name="swaLr">The rate to anneal to; null leaves the rate to the schedulers.</param>
     /// <param name="annealBatches">Batches over which the rate anneals.</param>
     /// <param name="cosineAnneal">Cosine (true) or linear annealing.</param>
-    public Swa(double swaStart = 0.7, double swaEnd = 0.97, string updateInterval = "1ep", double? swaLr = null, long annealBatches = 10, bool cosineAnneal = true)
+    public Swa(double swaStart = 0.7, double swaEnd = 0.97, [TimeString] string updateInterval = "1ep", double? swaLr = null, long annealBatches = 10, bool cosineAnneal = true)
     {
         if (!(swaStart >= 0 && swaStart < swaEnd && swaEnd <= 1)) throw new ArgumentException($"Need 0 <= swaStart < swaEnd <= 1; got {swaStart} and {swaEnd}.");
         Time interval = Time.Parse(updateInterval);
