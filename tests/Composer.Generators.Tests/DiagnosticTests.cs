@@ -262,6 +262,21 @@ public class DiagnosticTests
         Assert.That(diagnostics, Is.Empty);
     }
 
+    [TestCase("IterationEnd")]
+    [TestCase("IterationCheckpoint")]
+    public void CMP0015_HandlerOnAnEventNeverRaised(string @event)
+    {
+        Diagnostic d = Single($$"""
+            /// <summary>Counts iterations.</summary>
+            public sealed class PerIteration : Callback { /// <summary>Counts.</summary>
+            [OnEvent(Event.{{@event}})] public void Count(State state) { } }
+            [Trainer(typeof(PerIteration))] public partial class MyTrainer;
+            """, "CMP0015");
+        Assert.That(Marked(d), Is.EqualTo("typeof(PerIteration)"));
+        Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        Assert.That(d.GetMessage(), Does.Contain($"'PerIteration.Count' handles Event.{@event}").And.Contain("EpochEnd or FitEnd"));
+    }
+
     [Test]
     public void ANonPartialTrainerIsReportedByTheGeneratorAloneOnItsLine()
     {

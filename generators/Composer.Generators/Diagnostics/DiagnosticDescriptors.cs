@@ -90,4 +90,10 @@ internal static class DiagnosticDescriptors
         "Time string does not parse",
         "{0}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor EventNeverRaised = new(
+        "CMP0015",
+        "Handler on an event the trainer never raises",
+        "'{0}' handles Event.{1}, which trainer '{2}' never raises: no iteration length is set (Composer's default), so iterations never end. Subscribe to EpochEnd or FitEnd instead.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 }

@@ -28,7 +28,8 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.LossInterpolatedTwice,
         DiagnosticDescriptors.IncompatibleMembers,
         DiagnosticDescriptors.OrderingCycle,
-        DiagnosticDescriptors.InvalidTimeString);
+        DiagnosticDescriptors.InvalidTimeString,
+        DiagnosticDescriptors.EventNeverRaised);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

@@ -139,6 +139,12 @@ internal static class TrainerParser
             report(Diagnostic.Create(DiagnosticDescriptors.LossInterpolatedTwice, interpolating[i].Location,
                 interpolating[0].Type.Name, interpolating[i].Type.Name, spec.ClassName));
 
+        // Composer.NET sets no iteration length (Composer's default), so iterations never end.
+        foreach (EventCalls calls in spec.Schedule.Where(e => e.Event is Event.IterationEnd or Event.IterationCheckpoint))
+            foreach (Call call in calls.Calls)
+                report(Diagnostic.Create(DiagnosticDescriptors.EventNeverRaised, accepted[call.Member.Index].Location,
+                    $"{call.Member.DisplayName}.{call.Subscription.MethodName}", calls.Event.ToString(), spec.ClassName));
+
         var reported = new HashSet<(int, int)>();
         for (int i = 0; i < accepted.Count; i++)
         {
