@@ -277,6 +277,42 @@ public class DiagnosticTests
         Assert.That(d.GetMessage(), Does.Contain($"'PerIteration.Count' handles Event.{@event}").And.Contain("EpochEnd or FitEnd"));
     }
 
+    [TestCase("state.Loss.item<float>()", "item")]
+    [TestCase("state.Loss.ToSingle()", "ToSingle")]
+    [TestCase("state.Outputs.argmax(1).data<long>()", "data")]
+    [TestCase("state.Batch.Inputs.cpu()", "cpu")]
+    public void CMP0016_DeviceSyncPerBatch(string read, string method)
+    {
+        string source = $$"""
+            using TorchSharp;
+            /// <summary>Watches the loss.</summary>
+            public sealed class Watch : Callback { /// <summary>Reads.</summary>
+            [OnEvent(Event.AfterLoss)] public void Read(State state) { _ = {{read}}; } }
+            """;
+        Diagnostic d = Single(source, "CMP0016");
+        Assert.That(Marked(d), Is.EqualTo(read));
+        Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Info));
+        Assert.That(d.Id, Is.EqualTo("CMP0016"));
+        Assert.That(d.GetMessage(), Does.Contain($"'{method}' on a tensor from State").And.Contain("'Watch.Read'")
+            .And.Contain("Event.AfterLoss").And.Contain("LogTensorMetrics"));
+    }
+
+    [Test]
+    public void CMP0016_NotOncePerEpochNorOnTensorsOfItsOwn()
+    {
+        var diagnostics = GeneratorHarness.Analyze(Usings + """
+            /// <summary>Reads at the end of each epoch, and its own tensors every batch.</summary>
+            public sealed class Fine : Callback
+            {
+                /// <summary>Once an epoch.</summary>
+                [OnEvent(Event.EpochEnd)] public void Epoch(State state) { _ = state.Loss.item<float>(); }
+                /// <summary>A host tensor of its own.</summary>
+                [OnEvent(Event.BatchEnd)] public void Batch(State state) { using var t = TorchSharp.torch.ones(1); _ = t.item<float>(); }
+            }
+            """);
+        Assert.That(diagnostics, Is.Empty);
+    }
+
     [Test]
     public void ANonPartialTrainerIsReportedByTheGeneratorAloneOnItsLine()
     {

@@ -96,4 +96,10 @@ internal static class DiagnosticDescriptors
         "Handler on an event the trainer never raises",
         "'{0}' handles Event.{1}, which trainer '{2}' never raises: no iteration length is set (Composer's default), so iterations never end. Subscribe to EpochEnd or FitEnd instead.",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DeviceSyncPerBatch = new(
+        "CMP0016",
+        "A handler of every training batch reads a tensor back from the device",
+        "'{0}' on a tensor from State waits for the device in '{1}', which runs every batch at Event.{2}: log the tensor with logger.LogTensorMetrics (read every LogInterval batches), or read it less often",
+        "Composer.Performance", DiagnosticSeverity.Info, isEnabledByDefault: true);
 }

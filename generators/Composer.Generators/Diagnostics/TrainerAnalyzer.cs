@@ -29,7 +29,8 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.IncompatibleMembers,
         DiagnosticDescriptors.OrderingCycle,
         DiagnosticDescriptors.InvalidTimeString,
-        DiagnosticDescriptors.EventNeverRaised);
+        DiagnosticDescriptors.EventNeverRaised,
+        DiagnosticDescriptors.DeviceSyncPerBatch);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -44,6 +45,7 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
             start.RegisterSymbolAction(c => TrainerParser.Parse((INamedTypeSymbol)c.Symbol, known, c.ReportDiagnostic, c.CancellationToken), SymbolKind.NamedType);
             start.RegisterOperationAction(c => AnalyzeTrainerCreation(c, known), OperationKind.ObjectCreation);
             start.RegisterOperationAction(c => TimeStrings.Check(c, known), OperationKind.ObjectCreation, OperationKind.Invocation);
+            start.RegisterOperationAction(c => DeviceSyncs.Check(c, known), OperationKind.Invocation);
         });
     }
 
