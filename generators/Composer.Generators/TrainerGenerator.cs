@@ -53,6 +53,29 @@ public sealed class TrainerGenerator : IIncrementalGenerator
             .Select(static (p, _) => p.Spec!)
             .WithTrackingName(Steps.ValidSpecs);
 
+        // Classes with [Checkpointed] fields: one IStateful implementation each (every field of a class yields the
+        // class, so they are told apart by name).
+        IncrementalValueProvider<System.Collections.Immutable.ImmutableArray<CheckpointedResult>> checkpointed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "Composer.Core.CheckpointedAttribute",
+                static (node, _) => node is VariableDeclaratorSyntax,
+                static (ctx, ct) => CheckpointedParser.Parse(ctx.TargetSymbol.ContainingType, ct))
+            .Collect();
+        context.RegisterSourceOutput(checkpointed, static (output, results) =>
+        {
+            var written = new HashSet<string>(StringComparer.Ordinal);
+            var reported = new HashSet<DiagnosticInfo>();
+            foreach (CheckpointedResult result in results)
+            {
+                foreach (DiagnosticInfo diagnostic in result.Diagnostics)
+                    if (reported.Add(diagnostic))
+                        output.ReportDiagnostic(diagnostic.ToDiagnostic(diagnostic.Id == DiagnosticDescriptors.UnsupportedCheckpointedField.Id
+                            ? DiagnosticDescriptors.UnsupportedCheckpointedField : DiagnosticDescriptors.CheckpointedTypeNotPartial));
+                if (result.Spec is { } spec && written.Add(spec.HintName))
+                    output.AddSource(spec.HintName, SourceText.From(CheckpointedEmitter.Emit(spec), System.Text.Encoding.UTF8));
+            }
+        });
+
         context.RegisterSourceOutput(specs, static (output, spec) =>
         {
             output.AddSource(spec.HintName, SourceText.From(TrainerEmitter.Emit(spec), System.Text.Encoding.UTF8));

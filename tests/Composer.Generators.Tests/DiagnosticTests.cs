@@ -314,6 +314,30 @@ public class DiagnosticTests
     }
 
     [Test]
+    public void CMP0017_CheckpointedFieldOfAnUnsupportedType()
+    {
+        string source = Usings + """
+            /// <summary>Keeps a map.</summary>
+            public sealed partial class Keeps : Callback { [Checkpointed] private System.Collections.Generic.Dictionary<string, int> _map = new(); }
+            """;
+        Diagnostic d = Single(source[Usings.Length..], "CMP0017");
+        Assert.That(Marked(d, source), Is.EqualTo("_map"));
+        Assert.That(d.GetMessage(), Does.Contain("'_map' is a System.Collections.Generic.Dictionary<string, int>").And.Contain("implement IStateful"));
+    }
+
+    [TestCase("public sealed class Keeps : Callback", "declare it partial", TestName = "CMP0018 not partial")]
+    [TestCase("public sealed partial class Keeps : Callback, IStateful { public void SaveState(StateDict s) { } public void LoadState(StateDict s) { } }\n/// <summary>X</summary>\npublic sealed partial class Keeps",
+        "already implements IStateful", TestName = "CMP0018 already stateful")]
+    public void CMP0018_CheckpointedFieldsNeedAPartialClassOfTheirOwn(string declaration, string message)
+    {
+        string body = $"/// <summary>Keeps a count.</summary>\n{declaration} {{ [Checkpointed] private long _count; }}";
+        string source = Usings + body;
+        Diagnostic d = Single(body, "CMP0018");
+        Assert.That(Marked(d, source), Is.EqualTo("Keeps"));
+        Assert.That(d.GetMessage(), Does.Contain(message));
+    }
+
+    [Test]
     public void ANonPartialTrainerIsReportedByTheGeneratorAloneOnItsLine()
     {
         // Used as a new user would: constructed and fitted, in a build that runs no analyzer once it has errors.

@@ -44,6 +44,44 @@ public class SnapshotTests
         Assert.That(apart.Select(g => g.SourceText.ToString()), Is.EqualTo(together.Select(g => g.SourceText.ToString())));
     }
 
+    [Test]
+    public void CheckpointedFieldsGiveAnIStatefulImplementation()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using Composer.Core;
+            using TorchSharp;
+
+            namespace Counting;
+
+            public enum Phase { Warm, Hot }
+
+            /// <summary>Counts batches.</summary>
+            public sealed partial class Counter : Callback
+            {
+                [Checkpointed] private long _batches;
+                [Checkpointed] private bool _seen;
+                [Checkpointed] private Phase _phase;
+                [Checkpointed] private string _name = "";
+                [Checkpointed] private torch.Tensor? _total;
+                [Checkpointed] private float[] _losses = [];
+                [Checkpointed] private string[] _tags = [];
+                [Checkpointed] private List<torch.Tensor> _kept = [];
+                private int _notKept;
+
+                /// <summary>Counts.</summary>
+                [OnEvent(Event.BatchEnd)]
+                public void Count(State state) { _batches++; _seen = true; _phase = Phase.Hot; _name = "n"; _notKept++; }
+            }
+            """;
+        var (generated, output) = GeneratorHarness.Generate(source);
+        Assert.That(generated.Select(g => g.HintName), Is.EqualTo(new[] { "Counting.Counter.Checkpointed.g.cs" }));
+        Assert.That(GeneratorHarness.CompilerProblems(output), Is.Empty);
+        string text = generated[0].SourceText.ToString();
+        Assert.That(text, Does.Not.Contain("_notKept"), "only [Checkpointed] fields are stored");
+        Verify(text, "Checkpointed");
+    }
+
     private static void Verify(string actual, string name)
     {
         string folder = Path.Combine(RepositoryRoot(), "tests", "Composer.Generators.Tests", "Snapshots");

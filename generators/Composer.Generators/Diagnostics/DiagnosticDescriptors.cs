@@ -102,4 +102,16 @@ internal static class DiagnosticDescriptors
         "A handler of every training batch reads a tensor back from the device",
         "'{0}' on a tensor from State waits for the device in '{1}', which runs every batch at Event.{2}: log the tensor with logger.LogTensorMetrics (read every LogInterval batches), or read it less often",
         "Composer.Performance", DiagnosticSeverity.Info, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedCheckpointedField = new(
+        "CMP0017",
+        "[Checkpointed] field of a type the checkpoint cannot store",
+        "[Checkpointed] field '{0}' is a {1}, which the checkpoint cannot store: use a number, bool, enum, string, Tensor, an array of numbers or strings, or a List<Tensor>; or implement IStateful for it yourself",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor CheckpointedTypeNotPartial = new(
+        "CMP0018",
+        "A class with [Checkpointed] fields is not partial, nested, or already stateful",
+        "'{0}' has [Checkpointed] fields, so the generator writes its IStateful code: {1}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }
