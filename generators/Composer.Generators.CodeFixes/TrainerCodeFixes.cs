@@ -11,15 +11,16 @@ namespace Composer.Generators.CodeFixes;
 /// <summary>
 /// The mechanical fixes of the trainer's diagnostics: add <c>partial</c> (CMP0005), give an <c>[OnEvent]</c> method the
 /// <c>void (State)</c> or <c>void (State, Logger)</c> signature (CMP0001), make it an instance (CMP0002), non-generic
-/// (CMP0003) and public (CMP0004) method, remove the trainer's base class (CMP0007), and remove a listed type that is
-/// listed twice (CMP0008) or has no <c>[OnEvent]</c> method (CMP0010).
+/// (CMP0003) and public (CMP0004) method, remove the trainer's base class (CMP0007), remove a listed type that is
+/// listed twice (CMP0008) or has no <c>[OnEvent]</c> method (CMP0010), make a class with [Checkpointed] fields partial
+/// (CMP0018), and mark a field a handler accumulates into [Checkpointed], its class partial (CMP0019).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TrainerCodeFixes)), Shared]
 public sealed class TrainerCodeFixes : CodeFixProvider
 {
     /// <inheritdoc/>
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create("CMP0001", "CMP0002", "CMP0003", "CMP0004", "CMP0005", "CMP0007", "CMP0008", "CMP0010");
+        ImmutableArray.Create("CMP0001", "CMP0002", "CMP0003", "CMP0004", "CMP0005", "CMP0007", "CMP0008", "CMP0010", "CMP0018", "CMP0019");
 
     /// <inheritdoc/>
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -41,8 +42,20 @@ public sealed class TrainerCodeFixes : CodeFixProvider
                 "CMP0003" => ("Remove the type parameters", Method(node, m => m.WithTypeParameterList(null).WithConstraintClauses(default))),
                 "CMP0004" => ("Make the method public", Method(node, MakePublic)),
                 "CMP0008" or "CMP0010" => ("Remove it from the trainer's list", Argument(node)),
+                "CMP0018" => ("Make the class partial", Class(node, AddPartial)),
                 _ => ("", null),
             };
+            if (diagnostic.Id == "CMP0019")
+            {
+                SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+                if (model?.GetSymbolInfo(node, context.CancellationToken).Symbol is IFieldSymbol field
+                    && field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(context.CancellationToken) is VariableDeclaratorSyntax declarator
+                    && declarator.SyntaxTree == root.SyntaxTree
+                    && declarator.FirstAncestorOrSelf<FieldDeclarationSyntax>() is { } declaration)
+                {
+                    fix = ("Keep the field in checkpoints ([Checkpointed])", r => MarkCheckpointed(r, declaration));
+                }
+            }
             if (fix.Rewrite is not { } rewrite) continue;
             context.RegisterCodeFix(
                 CodeAction.Create(fix.Title, _ => Task.FromResult(context.Document.WithSyntaxRoot(rewrite(root))), equivalenceKey: diagnostic.Id),
@@ -61,6 +74,16 @@ public sealed class TrainerCodeFixes : CodeFixProvider
         node.FirstAncestorOrSelf<AttributeArgumentSyntax>() is { } argument
             ? root => root.RemoveNode(argument, SyntaxRemoveOptions.KeepNoTrivia)!
             : null;
+
+    // [Checkpointed] on the field, and partial on its class, so the generator can write the class's IStateful.
+    private static SyntaxNode MarkCheckpointed(SyntaxNode root, FieldDeclarationSyntax field)
+    {
+        ClassDeclarationSyntax type = field.FirstAncestorOrSelf<ClassDeclarationSyntax>()!;
+        // Parsed rather than built, so no elastic trivia lets the formatter move the attribute onto a line of its own.
+        var marked = (FieldDeclarationSyntax)SyntaxFactory.ParseMemberDeclaration("[Checkpointed] " + field.WithoutLeadingTrivia().ToFullString())!;
+        ClassDeclarationSyntax updated = type.ReplaceNode(field, marked.WithLeadingTrivia(field.GetLeadingTrivia()));
+        return root.ReplaceNode(type, AddPartial(updated));
+    }
 
     private static ClassDeclarationSyntax AddPartial(ClassDeclarationSyntax declaration)
     {

@@ -3,10 +3,11 @@ using Composer.Core;
 namespace QuickStart;
 
 /// <summary>A callback: averages the training loss over each epoch and prints it with the eval accuracy.</summary>
-public sealed class LossPrinter : Callback
+/// <remarks>The sums are [Checkpointed]: a run resumed mid-epoch still averages over the whole epoch.</remarks>
+public sealed partial class LossPrinter : Callback
 {
-    private double _lossSum;
-    private int _batches;
+    [Checkpointed] private double _lossSum;
+    [Checkpointed] private int _batches;
 
     /// <summary>The mean training loss of the last finished epoch.</summary>
     public double LastEpochLoss { get; private set; } = double.NaN;

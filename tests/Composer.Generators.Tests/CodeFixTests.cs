@@ -108,6 +108,23 @@ public class CodeFixTests
         [Trainer(typeof(A))] public partial class MyTrainer;
         """);
 
+    [Test]
+    public Task CMP0019_MarksTheFieldCheckpointedAndTheClassPartial() => Verify<TrainerAnalyzer>(
+        """
+        public sealed class Count : Callback
+        {
+            private long _batches;
+            [OnEvent(Event.BatchEnd)] public void Add(State state) => {|CMP0019:_batches|}++;
+        }
+        """,
+        """
+        public sealed partial class Count : Callback
+        {
+            [Checkpointed] private long _batches;
+            [OnEvent(Event.BatchEnd)] public void Add(State state) => _batches++;
+        }
+        """);
+
     /// <summary>
     /// CMP0005 comes from the generator, which the testing library does not run: this reports it from the same
     /// <see cref="TrainerParser.NotPartial"/> call, at the same place, so the fix is tested on the generator's diagnostic.

@@ -337,6 +337,27 @@ public class DiagnosticTests
         Assert.That(d.GetMessage(), Does.Contain(message));
     }
 
+    [TestCase("_count++;", "_count")]
+    [TestCase("_sum += 1.5;", "_sum")]
+    [TestCase("_sum = _sum * 0.9 + 1;", "_sum")]
+    public void CMP0019_AHandlerAccumulatesIntoAFieldNoCheckpointKeeps(string statement, string field)
+    {
+        Diagnostic d = Single($$"""
+            /// <summary>Counts.</summary>
+            public sealed class Tally : Callback
+            {
+                private long _count;
+                private double _sum;
+                private double _stash;
+                /// <summary>Counts.</summary>
+                [OnEvent(Event.BatchEnd)] public void Add(State state) { {{statement}} _stash = 2; }
+            }
+            """, "CMP0019");
+        Assert.That(Marked(d), Is.EqualTo(field));
+        Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        Assert.That(d.GetMessage(), Does.Contain($"'Tally.Add' accumulates into field '{field}' at Event.BatchEnd").And.Contain("[Checkpointed]"));
+    }
+
     [Test]
     public void ANonPartialTrainerIsReportedByTheGeneratorAloneOnItsLine()
     {

@@ -114,4 +114,10 @@ internal static class DiagnosticDescriptors
         "A class with [Checkpointed] fields is not partial, nested, or already stateful",
         "'{0}' has [Checkpointed] fields, so the generator writes its IStateful code: {1}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor StateNotCheckpointed = new(
+        "CMP0019",
+        "A handler accumulates into a field that no checkpoint keeps",
+        "'{0}' accumulates into field '{1}' at Event.{2}, but '{3}' takes no part in checkpointing, so a resumed run starts it over: mark the field [Checkpointed] (and the class partial), or implement IStateful",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 }

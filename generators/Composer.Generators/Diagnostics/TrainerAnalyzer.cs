@@ -30,7 +30,8 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.OrderingCycle,
         DiagnosticDescriptors.InvalidTimeString,
         DiagnosticDescriptors.EventNeverRaised,
-        DiagnosticDescriptors.DeviceSyncPerBatch);
+        DiagnosticDescriptors.DeviceSyncPerBatch,
+        DiagnosticDescriptors.StateNotCheckpointed);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -46,6 +47,8 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationAction(c => AnalyzeTrainerCreation(c, known), OperationKind.ObjectCreation);
             start.RegisterOperationAction(c => TimeStrings.Check(c, known), OperationKind.ObjectCreation, OperationKind.Invocation);
             start.RegisterOperationAction(c => DeviceSyncs.Check(c, known), OperationKind.Invocation);
+            start.RegisterOperationAction(c => Accumulators.Check(c, known),
+                OperationKind.CompoundAssignment, OperationKind.Increment, OperationKind.Decrement, OperationKind.SimpleAssignment);
         });
     }
 
