@@ -13,14 +13,15 @@ namespace Composer.Generators.CodeFixes;
 /// <c>void (State)</c> or <c>void (State, Logger)</c> signature (CMP0001), make it an instance (CMP0002), non-generic
 /// (CMP0003) and public (CMP0004) method, remove the trainer's base class (CMP0007), remove a listed type that is
 /// listed twice (CMP0008) or has no <c>[OnEvent]</c> method (CMP0010), make a class with [Checkpointed] fields partial
-/// (CMP0018), and mark a field a handler accumulates into [Checkpointed], its class partial (CMP0019).
+/// (CMP0018), mark a field a handler accumulates into [Checkpointed], its class partial (CMP0019), and take a tensor kept
+/// in a field out of the batch's dispose scope (CMP0020).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TrainerCodeFixes)), Shared]
 public sealed class TrainerCodeFixes : CodeFixProvider
 {
     /// <inheritdoc/>
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create("CMP0001", "CMP0002", "CMP0003", "CMP0004", "CMP0005", "CMP0007", "CMP0008", "CMP0010", "CMP0018", "CMP0019");
+        ImmutableArray.Create("CMP0001", "CMP0002", "CMP0003", "CMP0004", "CMP0005", "CMP0007", "CMP0008", "CMP0010", "CMP0018", "CMP0019", "CMP0020");
 
     /// <inheritdoc/>
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -43,6 +44,7 @@ public sealed class TrainerCodeFixes : CodeFixProvider
                 "CMP0004" => ("Make the method public", Method(node, MakePublic)),
                 "CMP0008" or "CMP0010" => ("Remove it from the trainer's list", Argument(node)),
                 "CMP0018" => ("Make the class partial", Class(node, AddPartial)),
+                "CMP0020" => ("Detach it from the dispose scope", Detach(node)),
                 _ => ("", null),
             };
             if (diagnostic.Id == "CMP0019")
@@ -83,6 +85,20 @@ public sealed class TrainerCodeFixes : CodeFixProvider
         var marked = (FieldDeclarationSyntax)SyntaxFactory.ParseMemberDeclaration("[Checkpointed] " + field.WithoutLeadingTrivia().ToFullString())!;
         ClassDeclarationSyntax updated = type.ReplaceNode(field, marked.WithLeadingTrivia(field.GetLeadingTrivia()));
         return root.ReplaceNode(type, AddPartial(updated));
+    }
+
+    // value -> value.DetachFromDisposeScope(), in parentheses unless the value already binds tighter than a member access.
+    private static Func<SyntaxNode, SyntaxNode>? Detach(SyntaxNode node)
+    {
+        if (node is not ExpressionSyntax value) return null;
+        ExpressionSyntax receiver = value is InvocationExpressionSyntax or MemberAccessExpressionSyntax or IdentifierNameSyntax
+            or ElementAccessExpressionSyntax or ParenthesizedExpressionSyntax
+            ? value.WithoutTrivia()
+            : SyntaxFactory.ParenthesizedExpression(value.WithoutTrivia());
+        ExpressionSyntax detached = SyntaxFactory.InvocationExpression(SyntaxFactory.MemberAccessExpression(
+                SyntaxKind.SimpleMemberAccessExpression, receiver, SyntaxFactory.IdentifierName("DetachFromDisposeScope")))
+            .WithTriviaFrom(value);
+        return root => root.ReplaceNode(value, detached);
     }
 
     private static ClassDeclarationSyntax AddPartial(ClassDeclarationSyntax declaration)

@@ -125,6 +125,23 @@ public class CodeFixTests
         }
         """);
 
+    [Test]
+    public Task CMP0020_DetachesTheKeptTensor() => Verify<TrainerAnalyzer>(
+        """
+        public sealed class Keep : Callback
+        {
+            private TorchSharp.torch.Tensor? _doubled;
+            [OnEvent(Event.BatchEnd)] public void Add(State state) => _doubled = {|CMP0020:state.Loss * 2|};
+        }
+        """,
+        """
+        public sealed class Keep : Callback
+        {
+            private TorchSharp.torch.Tensor? _doubled;
+            [OnEvent(Event.BatchEnd)] public void Add(State state) => _doubled = (state.Loss * 2).DetachFromDisposeScope();
+        }
+        """);
+
     /// <summary>
     /// CMP0005 comes from the generator, which the testing library does not run: this reports it from the same
     /// <see cref="TrainerParser.NotPartial"/> call, at the same place, so the fix is tested on the generator's diagnostic.

@@ -358,6 +358,47 @@ public class DiagnosticTests
         Assert.That(d.GetMessage(), Does.Contain($"'Tally.Add' accumulates into field '{field}' at Event.BatchEnd").And.Contain("[Checkpointed]"));
     }
 
+    [TestCase("_kept = state.Loss.detach();", "state.Loss.detach()")]
+    [TestCase("_kept = state.Outputs + 1;", "state.Outputs + 1")]
+    [TestCase("s_last = state.Loss.clone();", "state.Loss.clone()")]
+    public void CMP0020_ATensorMadeInAHandlerKeptInAField(string statement, string value)
+    {
+        Diagnostic d = Single($$"""
+            /// <summary>Keeps a tensor.</summary>
+            public sealed class Keep : Callback
+            {
+                private TorchSharp.torch.Tensor? _kept;
+                private static TorchSharp.torch.Tensor? s_last;
+                /// <summary>Keeps.</summary>
+                [OnEvent(Event.BatchEnd)] public void Add(State state) { {{statement}} }
+            }
+            """, "CMP0020");
+        Assert.That(Marked(d), Is.EqualTo(value));
+        Assert.That(d.GetMessage(), Does.Contain("'Keep.Add'").And.Contain(".DetachFromDisposeScope()"));
+    }
+
+    [Test]
+    public void CMP0020_NotForDetachedTensorsStateOrLocals()
+    {
+        var diagnostics = GeneratorHarness.Analyze(Usings + """
+            /// <summary>Keeps tensors the right way.</summary>
+            public sealed class Keep : Callback
+            {
+                private TorchSharp.torch.Tensor? _kept;
+                private TorchSharp.torch.Tensor? _stash;
+                /// <summary>Keeps.</summary>
+                [OnEvent(Event.BatchEnd)] public void Add(State state)
+                {
+                    _kept = state.Loss.detach().DetachFromDisposeScope();
+                    _stash = state.Loss;
+                    state.Outputs = state.Outputs * 2;
+                    var local = state.Loss * 3;
+                }
+            }
+            """);
+        Assert.That(diagnostics, Is.Empty);
+    }
+
     [Test]
     public void ANonPartialTrainerIsReportedByTheGeneratorAloneOnItsLine()
     {

@@ -120,4 +120,10 @@ internal static class DiagnosticDescriptors
         "A handler accumulates into a field that no checkpoint keeps",
         "'{0}' accumulates into field '{1}' at Event.{2}, but '{3}' takes no part in checkpointing, so a resumed run starts it over: mark the field [Checkpointed] (and the class partial), or implement IStateful",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor TensorFreedWithTheScope = new(
+        "CMP0020",
+        "A tensor made in a handler is kept in a field but freed with the batch",
+        "The tensor stored in '{0}' is made inside '{1}', whose dispose scope frees it when the batch (or epoch) ends; the next use reads freed memory. Call .DetachFromDisposeScope() on it, and dispose it yourself when it is replaced.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 }

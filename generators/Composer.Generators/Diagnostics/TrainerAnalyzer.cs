@@ -31,7 +31,8 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidTimeString,
         DiagnosticDescriptors.EventNeverRaised,
         DiagnosticDescriptors.DeviceSyncPerBatch,
-        DiagnosticDescriptors.StateNotCheckpointed);
+        DiagnosticDescriptors.StateNotCheckpointed,
+        DiagnosticDescriptors.TensorFreedWithTheScope);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -47,6 +48,7 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationAction(c => AnalyzeTrainerCreation(c, known), OperationKind.ObjectCreation);
             start.RegisterOperationAction(c => TimeStrings.Check(c, known), OperationKind.ObjectCreation, OperationKind.Invocation);
             start.RegisterOperationAction(c => DeviceSyncs.Check(c, known), OperationKind.Invocation);
+            start.RegisterOperationAction(c => DisposeScopes.Check(c, known), OperationKind.SimpleAssignment);
             start.RegisterOperationAction(c => Accumulators.Check(c, known),
                 OperationKind.CompoundAssignment, OperationKind.Increment, OperationKind.Decrement, OperationKind.SimpleAssignment);
         });
