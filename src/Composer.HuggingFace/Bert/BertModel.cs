@@ -152,7 +152,7 @@ public sealed class BertLayer : nn.Module<Tensor, Tensor?, Tensor>
     {
         attention = new BertAttention(config);
         intermediate = new BertIntermediate(config);
-        output = new BertOutput(config);
+        output = new BertOutput(config.IntermediateSize, config);
         RegisterComponents();
     }
 
@@ -168,13 +168,13 @@ public sealed class BertLayer : nn.Module<Tensor, Tensor?, Tensor>
 public sealed class BertAttention : nn.Module<Tensor, Tensor?, Tensor>
 {
     private readonly BertSelfAttention self;
-    private readonly BertSelfOutput output;
+    private readonly BertOutput output;
 
     /// <summary>Builds the attention block.</summary>
     public BertAttention(BertConfig config) : base(nameof(BertAttention))
     {
         self = new BertSelfAttention(config);
-        output = new BertSelfOutput(config);
+        output = new BertOutput(config.HiddenSize, config);
         RegisterComponents();
     }
 
@@ -217,26 +217,6 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     }
 }
 
-/// <summary>The attention's output projection, dropout, then add the input and LayerNorm.</summary>
-public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
-{
-    private readonly Linear dense;
-    private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
-
-    /// <summary>Builds the block.</summary>
-    public BertSelfOutput(BertConfig config) : base(nameof(BertSelfOutput))
-    {
-        dense = nn.Linear(config.HiddenSize, config.HiddenSize);
-        LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
-        RegisterComponents();
-    }
-
-    /// <inheritdoc/>
-    public override Tensor forward(Tensor attended, Tensor input) => LayerNorm.forward(dropout.forward(dense.forward(attended)) + input);
-}
-
 /// <summary>The feed-forward block's first projection and activation.</summary>
 public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
 {
@@ -265,24 +245,28 @@ public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>The feed-forward block's second projection, dropout, then add and LayerNorm.</summary>
+/// <summary>
+/// A projection back to the hidden width, dropout, then add the block's input and LayerNorm: Hugging Face's
+/// <c>BertSelfOutput</c> after attention (from the hidden width) and <c>BertOutput</c> after the feed-forward layer (from
+/// the intermediate width), which differ only in that width.
+/// </summary>
 public sealed class BertOutput : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
     private readonly Dropout dropout;
 
-    /// <summary>Builds the block.</summary>
-    public BertOutput(BertConfig config) : base(nameof(BertOutput))
+    /// <summary>Builds the block, projecting from <paramref name="inputSize"/>.</summary>
+    public BertOutput(int inputSize, BertConfig config) : base(nameof(BertOutput))
     {
-        dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
+        dense = nn.Linear(inputSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
         dropout = nn.Dropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor intermediate, Tensor input) => LayerNorm.forward(dropout.forward(dense.forward(intermediate)) + input);
+    public override Tensor forward(Tensor projected, Tensor input) => LayerNorm.forward(dropout.forward(dense.forward(projected)) + input);
 }
 
 /// <summary>The first token's hidden state through a dense layer and tanh (Hugging Face's <c>pooler</c>).</summary>

@@ -85,21 +85,13 @@ internal static class BinaryScores
 /// <c>MulticlassF1Score</c>); outputs are [N, C] scores or [N] classes.
 /// </summary>
 public sealed class MulticlassF1Score(int numClasses, Average average = Average.Macro, long ignoreIndex = -100)
-    : ConfusionMatrixMetric(numClasses, ignoreIndex)
+    : AveragedMetric(numClasses, average, ignoreIndex)
 {
-    /// <summary>How the classes' scores combine.</summary>
-    public Average Average { get; } = average;
-
     /// <inheritdoc/>
     public override string Name => "MulticlassF1Score";
 
     /// <inheritdoc/>
-    protected override double Compute(double[] matrix)
-    {
-        var (tp, fp, fn, support) = Counts(matrix);
-        double[] f1 = [.. tp.Select((t, i) => SafeDivide(2 * t, 2 * t + fp[i] + fn[i]))];
-        return Combine(Average, f1, support, tp, fp, fn, SafeDivide(2 * tp.Sum(), 2 * tp.Sum() + fp.Sum() + fn.Sum()));
-    }
+    protected override double Score(double tp, double fp, double fn) => SafeDivide(2 * tp, 2 * tp + fp + fn);
 
     /// <inheritdoc/>
     public override Metric Clone() => new MulticlassF1Score(NumClasses, Average, IgnoreIndex);
@@ -107,21 +99,13 @@ public sealed class MulticlassF1Score(int numClasses, Average average = Average.
 
 /// <summary>Precision over several classes, averaged as <see cref="Average"/> says; inputs as <see cref="MulticlassF1Score"/>'s.</summary>
 public sealed class MulticlassPrecision(int numClasses, Average average = Average.Macro, long ignoreIndex = -100)
-    : ConfusionMatrixMetric(numClasses, ignoreIndex)
+    : AveragedMetric(numClasses, average, ignoreIndex)
 {
-    /// <summary>How the classes' scores combine.</summary>
-    public Average Average { get; } = average;
-
     /// <inheritdoc/>
     public override string Name => "MulticlassPrecision";
 
     /// <inheritdoc/>
-    protected override double Compute(double[] matrix)
-    {
-        var (tp, fp, fn, support) = Counts(matrix);
-        double[] precision = [.. tp.Select((t, i) => SafeDivide(t, t + fp[i]))];
-        return Combine(Average, precision, support, tp, fp, fn, SafeDivide(tp.Sum(), tp.Sum() + fp.Sum()));
-    }
+    protected override double Score(double tp, double fp, double fn) => SafeDivide(tp, tp + fp);
 
     /// <inheritdoc/>
     public override Metric Clone() => new MulticlassPrecision(NumClasses, Average, IgnoreIndex);
@@ -129,24 +113,37 @@ public sealed class MulticlassPrecision(int numClasses, Average average = Averag
 
 /// <summary>Recall over several classes, averaged as <see cref="Average"/> says; inputs as <see cref="MulticlassF1Score"/>'s.</summary>
 public sealed class MulticlassRecall(int numClasses, Average average = Average.Macro, long ignoreIndex = -100)
-    : ConfusionMatrixMetric(numClasses, ignoreIndex)
+    : AveragedMetric(numClasses, average, ignoreIndex)
+{
+    /// <inheritdoc/>
+    public override string Name => "MulticlassRecall";
+
+    /// <inheritdoc/>
+    protected override double Score(double tp, double fp, double fn) => SafeDivide(tp, tp + fn);
+
+    /// <inheritdoc/>
+    public override Metric Clone() => new MulticlassRecall(NumClasses, Average, IgnoreIndex);
+}
+
+/// <summary>
+/// A score per class from its true and false positives and negatives, combined by <see cref="Average"/>: the micro
+/// score is the same formula on the counts summed over classes.
+/// </summary>
+public abstract class AveragedMetric(int numClasses, Average average, long ignoreIndex) : ConfusionMatrixMetric(numClasses, ignoreIndex)
 {
     /// <summary>How the classes' scores combine.</summary>
     public Average Average { get; } = average;
 
-    /// <inheritdoc/>
-    public override string Name => "MulticlassRecall";
+    /// <summary>The score of one class (or of the summed counts).</summary>
+    protected abstract double Score(double tp, double fp, double fn);
 
     /// <inheritdoc/>
     protected override double Compute(double[] matrix)
     {
         var (tp, fp, fn, support) = Counts(matrix);
-        double[] recall = [.. tp.Select((t, i) => SafeDivide(t, t + fn[i]))];
-        return Combine(Average, recall, support, tp, fp, fn, SafeDivide(tp.Sum(), tp.Sum() + fn.Sum()));
+        double[] perClass = [.. tp.Select((t, i) => Score(t, fp[i], fn[i]))];
+        return Combine(Average, perClass, support, tp, fp, fn, Score(tp.Sum(), fp.Sum(), fn.Sum()));
     }
-
-    /// <inheritdoc/>
-    public override Metric Clone() => new MulticlassRecall(NumClasses, Average, IgnoreIndex);
 }
 
 /// <summary>
