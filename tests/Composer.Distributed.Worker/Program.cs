@@ -188,8 +188,22 @@ internal static class Scenarios
         using var file = new Composer.Loggers.FileLogger(Path.Combine(folder, "metrics.jsonl"));
         using var tensorboard = new Composer.Loggers.TensorBoardLogger(Path.Combine(folder, "tb"));
         var saver = new CheckpointSaver(Path.Combine(folder, "checkpoints"), saveInterval: "10ba", numCheckpointsToKeep: 2);
+        // Given at run time, with state only in [Checkpointed] fields: it must survive the kills too.
+        var tally = new LossTally();
+        options = new TrainerOptions
+        {
+            Model = options.Model, TrainDataloader = options.TrainDataloader, EvalDataloader = options.EvalDataloader,
+            MaxDuration = options.MaxDuration, EvalInterval = options.EvalInterval, OptimizerFactory = options.OptimizerFactory,
+            Seed = options.Seed, LogInterval = options.LogInterval, RunName = options.RunName, Autoresume = options.Autoresume,
+            Callbacks = [tally],
+        };
         FitResult fit = new LogsWorkerTrainer(wandb, file, tensorboard, saver, new Kill(killAt), options).Fit();
-        return new() { ["batches"] = fit.Timestamp.Batch };
+        return new()
+        {
+            ["batches"] = fit.Timestamp.Batch,
+            ["tallyBatches"] = tally.Batches,
+            ["tallySumBits"] = BitConverter.SingleToInt32Bits(tally.Sum),
+        };
     }
 
     // Composer's MNIST CNN at batch 64 per rank: samples per second over all ranks, and time in collectives.
@@ -233,6 +247,24 @@ public sealed class Failure(long? rank, long batch) : Callback
     {
         if (state.Timestamp.Batch + 1 == batch && (rank is null || rank == state.Rank))
             throw new InvalidOperationException($"simulated failure in batch {batch} on rank {state.Rank}");
+    }
+}
+
+/// <summary>Counts batches and sums the loss, keeping both only in [Checkpointed] fields.</summary>
+public sealed partial class LossTally : Callback
+{
+    [Checkpointed] private long _batches;
+    [Checkpointed] private Tensor? _sum;
+
+    public long Batches => _batches;
+    public float Sum => _sum?.item<float>() ?? float.NaN;
+
+    [OnEvent(Event.BatchEnd)]
+    public void Add(State state)
+    {
+        _batches++;
+        Tensor loss = state.Loss.detach();
+        _sum = (_sum is null ? loss.clone() : _sum + loss).DetachFromDisposeScope();
     }
 }
 

@@ -30,6 +30,19 @@ public class CrashResumeTests : FolderTests
         Assert.That((first.ExitCode, second.ExitCode), Is.EqualTo((137, 137)), "killed by SIGKILL: " + first.Output + second.Output);
         Assert.That(last.ExitCode, Is.EqualTo(0), last.Output);
         Assert.That(last.Ranks.Single().GetProperty("batches").GetInt64(), Is.EqualTo(128));
+        _wholeRank = whole.Ranks.Single();
+        _lastRank = last.Ranks.Single();
+    }
+
+    private static System.Text.Json.JsonElement _wholeRank, _lastRank;
+
+    [Test]
+    public void CheckpointedFieldsOfAGivenCallbackSurviveTwoKillsBitwise()
+    {
+        // Killed after batches 45 and 90, resumed from batches 40 and 80: the count and the loss sum come back from the
+        // checkpoints, with no state code, and end as the uninterrupted run's.
+        Assert.That(_lastRank.GetProperty("tallyBatches").GetInt64(), Is.EqualTo(128));
+        Assert.That(_lastRank.GetProperty("tallySumBits").GetInt32(), Is.EqualTo(_wholeRank.GetProperty("tallySumBits").GetInt32()));
     }
 
     [OneTimeTearDown]
