@@ -399,6 +399,38 @@ public class DiagnosticTests
         Assert.That(diagnostics, Is.Empty);
     }
 
+    private const string PredictingProgram = """
+        using Composer;
+        using Composer.Core;
+        /// <summary>Keeps predictions.</summary>
+        public sealed class Keeper : Callback { /// <summary>Keeps.</summary>
+        [OnEvent(Event.PredictBatchEnd)] public void Keep(State state) { } }
+        /// <summary>The trainer.</summary>
+        [Trainer(typeof(Keeper))] public partial class MyTrainer;
+        /// <summary>The program.</summary>
+        public static class Program { /// <summary>Runs.</summary>
+        public static void Main() { MyTrainer? t = null; CALL } }
+        """;
+
+    [Test]
+    public void CMP0021_APredictHandlerInAProgramThatNeverPredicts()
+    {
+        var diagnostics = GeneratorHarness.CompileWithGenerator(OutputKind.ConsoleApplication, PredictingProgram.Replace("CALL", "_ = t;"));
+        Diagnostic d = diagnostics.Single(x => x.Id == "CMP0021");
+        Assert.That(d.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        Assert.That(d.Location.SourceTree!.ToString().Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length), Is.EqualTo("MyTrainer"));
+        Assert.That(d.GetMessage(), Does.Contain("'Keeper.Keep' handles Event.PredictBatchEnd").And.Contain("never calls Predict on trainer 'MyTrainer'"));
+    }
+
+    [TestCase(OutputKind.ConsoleApplication, "t!.Predict(null!);", TestName = "CMP0021 not when the program predicts")]
+    [TestCase(OutputKind.ConsoleApplication, "((Trainer)t!).Predict(null!);", TestName = "CMP0021 not when any trainer may predict")]
+    [TestCase(OutputKind.DynamicallyLinkedLibrary, "_ = t;", TestName = "CMP0021 not in a library")]
+    public void CMP0021_NotReported(OutputKind kind, string call)
+    {
+        var diagnostics = GeneratorHarness.CompileWithGenerator(kind, PredictingProgram.Replace("CALL", call));
+        Assert.That(diagnostics.Select(d => d.Id), Does.Not.Contain("CMP0021"));
+    }
+
     [Test]
     public void ANonPartialTrainerIsReportedByTheGeneratorAloneOnItsLine()
     {

@@ -126,4 +126,10 @@ internal static class DiagnosticDescriptors
         "A tensor made in a handler is kept in a field but freed with the batch",
         "The tensor stored in '{0}' is made inside '{1}', whose dispose scope frees it when the batch (or epoch) ends; the next use reads freed memory. Call .DetachFromDisposeScope() on it, and dispose it yourself when it is replaced.",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor PredictNeverCalled = new(
+        "CMP0021",
+        "Handler on a Predict event of a trainer the program never predicts with",
+        "'{0}' handles Event.{1}, but this program never calls Predict on trainer '{2}', so it never runs. Call Predict, or remove the member or its [OnEvent].",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, customTags: WellKnownDiagnosticTags.CompilationEnd);
 }

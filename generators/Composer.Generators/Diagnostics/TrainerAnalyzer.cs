@@ -32,7 +32,8 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.EventNeverRaised,
         DiagnosticDescriptors.DeviceSyncPerBatch,
         DiagnosticDescriptors.StateNotCheckpointed,
-        DiagnosticDescriptors.TensorFreedWithTheScope);
+        DiagnosticDescriptors.TensorFreedWithTheScope,
+        DiagnosticDescriptors.PredictNeverCalled);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -49,6 +50,7 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationAction(c => TimeStrings.Check(c, known), OperationKind.ObjectCreation, OperationKind.Invocation);
             start.RegisterOperationAction(c => DeviceSyncs.Check(c, known), OperationKind.Invocation);
             start.RegisterOperationAction(c => DisposeScopes.Check(c, known), OperationKind.SimpleAssignment);
+            PredictCalls.Register(start, known);
             start.RegisterOperationAction(c => Accumulators.Check(c, known),
                 OperationKind.CompoundAssignment, OperationKind.Increment, OperationKind.Decrement, OperationKind.SimpleAssignment);
         });
