@@ -18,6 +18,8 @@ internal static class GeneratorHarness
         // The test host also lists the generator's own assembly, which no user compilation references.
         return platform
             .Where(path => !Path.GetFileName(path).Equals("Composer.Generators.dll", StringComparison.OrdinalIgnoreCase))
+            // Nor NUnit: a compilation referencing it counts as a test project (CMP0021 skips those).
+            .Where(path => !Path.GetFileName(path).StartsWith("nunit", StringComparison.OrdinalIgnoreCase))
             .Append(typeof(Composer.Trainer).Assembly.Location)
             .Append(typeof(TorchSharp.torch).Assembly.Location)
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))

@@ -11,13 +11,18 @@ namespace Composer.Generators.Diagnostics;
 /// <summary>
 /// CMP0021: in a program (an executable, which no other code can call into), a trainer whose members handle Predict
 /// events while nothing calls its <c>Predict</c>. A library's trainer may be predicted with by its users, so it is not
-/// reported; nor is any trainer when <c>Predict</c> is called through the base <c>Trainer</c> type.
+/// reported; nor are a test project's (NUnit, xUnit, MSTest), nor any trainer when <c>Predict</c> is called through the
+/// base <c>Trainer</c> type.
 /// </summary>
 internal static class PredictCalls
 {
     public static void Register(CompilationStartAnalysisContext start, KnownTypeSymbols known)
     {
         if (start.Compilation.Options.OutputKind is not (OutputKind.ConsoleApplication or OutputKind.WindowsApplication)) return;
+        // A test project builds as an executable too, and exercises trainers in part on purpose.
+        if (start.Compilation.ReferencedAssemblyNames.Any(a => a.Name is "nunit.framework" or "xunit.core" or "xunit.v3.core"
+                or "Microsoft.VisualStudio.TestPlatform.TestFramework" or "MSTest.TestFramework"))
+            return;
         var candidates = new ConcurrentBag<(INamedTypeSymbol Trainer, Location Location, Call Call, Event Event)>();
         var predicted = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
 
