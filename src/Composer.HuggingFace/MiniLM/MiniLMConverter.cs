@@ -44,7 +44,7 @@ public static class MiniLMConverter
 
     /// <summary>
     /// The Hugging Face folder of MiniLM under <paramref name="cacheFolder"/>, written from the package's assembly the
-    /// first time (about a second) and reused after that.
+    /// first time and reused after that.
     /// </summary>
     /// <param name="cacheFolder">Where the folder is kept; <c>~/.cache/composer-net/all-MiniLM-L6-v2</c> by default.</param>
     /// <param name="packageAssembly">
