@@ -28,6 +28,7 @@ var result = scenario switch
     "throughput" => Scenarios.Throughput(world, Option),
     "logs" => Scenarios.Logs(Option),
     "metrics" => Scenarios.Metrics(world),
+    "best" => Scenarios.Best(Option("folder", output)),
     _ => throw new ArgumentException($"Unknown scenario {scenario}."),
 };
 result["rank"] = world.Rank;
@@ -37,6 +38,30 @@ world.Barrier();
 
 internal static class Scenarios
 {
+    // BestCheckpoints under mpirun: ranks decide alike from the synchronized metric, rank 0 writes, all end with the best weights.
+    public static Dictionary<string, object> Best(string output)
+    {
+        torch.manual_seed(3);
+        var model = new ComposerClassifier(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)), numClasses: 4);
+        var best = new BestCheckpoints(Path.Combine(output, "best"), keep: 2, loadBestAtEnd: true);
+        new BareWorkerTrainer(new TrainerOptions
+        {
+            Model = model,
+            TrainDataloader = new DataLoader(new SyntheticBatchPairDataset(256, [8], numClasses: 4, seed: 1), 16, shuffle: true),
+            EvalDataloader = new DataLoader(new SyntheticBatchPairDataset(101, [8], numClasses: 4, seed: 2), batchSize: 16),
+            MaxDuration = Time.Parse("6ep"),
+            EvalInterval = Time.Parse("1ep"),
+            OptimizerFactory = parameters => optim.SGD(parameters, 0.5, momentum: 0.9),
+            Seed = 17,
+            Callbacks = [best],
+        }).Fit();
+        return new()
+        {
+            ["best"] = best.Best.Select(b => $"{b.File}={b.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}").ToArray(),
+            ["weights"] = model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray(),
+        };
+    }
+
     // Each metric over this rank's share of fixed data, synchronized, against the same metric over all of it.
     public static Dictionary<string, object> Metrics(ICommunicator world)
     {
@@ -313,3 +338,6 @@ public partial class WandBWorkerTrainer;
 [Trainer(typeof(Composer.Loggers.WandB.WandBLogger), typeof(Composer.Loggers.FileLogger), typeof(Composer.Loggers.TensorBoardLogger),
     typeof(CheckpointSaver), typeof(Kill))]
 public partial class LogsWorkerTrainer;
+
+[Trainer]
+public partial class BareWorkerTrainer;

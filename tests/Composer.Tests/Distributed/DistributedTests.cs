@@ -1,6 +1,8 @@
 using Composer.Checkpoints;
 using Composer.Tests.Checkpoints;
 using static Composer.Tests.Distributed.MpiRun;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Composer.Tests.Distributed;
 
@@ -48,6 +50,39 @@ public class DistributedTests : FolderTests
                 Assert.That(values[0], Is.EqualTo(values[1]).Within(1e-6 * Math.Abs(values[1])), $"{name} on rank {rank.GetProperty("rank")}");
                 Assert.That(values[1], Is.Not.EqualTo(0), $"{name} is not trivially 0");
             }
+    }
+
+    [Test]
+    public void BestCheckpointsDecideAlikeOnEveryRankAndEveryRankEndsWithTheBestWeights()
+    {
+        string kept = Directory.CreateTempSubdirectory("composer-best-").FullName;
+        try
+        {
+            BestRun(kept);
+        }
+        finally
+        {
+            Directory.Delete(kept, recursive: true);
+        }
+    }
+
+    private static void BestRun(string kept)
+    {
+        Outcome run = Run(2, "best", $"folder={kept}");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        string[][] lists = [.. run.Ranks.Select(r => r.GetProperty("best").EnumerateArray().Select(v => v.GetString()!).ToArray())];
+        Assert.That(lists[0], Has.Length.EqualTo(2));
+        Assert.That(lists[1], Is.EqualTo(lists[0]), "the same best two on both ranks");
+        string folder = Path.Combine(kept, "best");
+        string bestFile = lists[0][0].Split('=')[0];
+        Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName), Is.EquivalentTo(lists[0].Select(l => l.Split('=')[0]).Append("best.ckpt")));
+        // Both ranks end with the weights rank 0 read from the best file and broadcast.
+        torch.manual_seed(0);
+        var fresh = new Composer.Models.ComposerClassifier(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)), numClasses: 4);
+        Composer.Checkpoints.Checkpoint.Read(Path.Combine(folder, bestFile)).LoadModel(fresh);
+        float[] expected = [.. fresh.parameters().SelectMany(p => p.data<float>().ToArray())];
+        foreach (var rank in run.Ranks)
+            Assert.That(Floats(rank, "weights"), Is.EqualTo(expected), $"rank {rank.GetProperty("rank")}");
     }
 
     [Test]
