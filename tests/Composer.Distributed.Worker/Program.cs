@@ -194,6 +194,8 @@ internal static class Scenarios
         long killAt = long.Parse(option("killAt", "-1"));
         torch.manual_seed(3);
         var model = new ComposerClassifier(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 4)), numClasses: 4);
+        // Given at run time, with state only in [Checkpointed] fields: it must survive the kills too.
+        var tally = new LossTally();
         var options = new TrainerOptions
         {
             Model = model,
@@ -207,21 +209,13 @@ internal static class Scenarios
             LogInterval = 4,
             RunName = "crash",
             Autoresume = true,
+            Callbacks = [tally],
         };
         var wandb = new Composer.Loggers.WandB.WandBLogger(project: "crash",
             initKwargs: new Dictionary<string, object> { ["dir"] = folder, ["mode"] = "offline" });
         using var file = new Composer.Loggers.FileLogger(Path.Combine(folder, "metrics.jsonl"));
         using var tensorboard = new Composer.Loggers.TensorBoardLogger(Path.Combine(folder, "tb"));
         var saver = new CheckpointSaver(Path.Combine(folder, "checkpoints"), saveInterval: "10ba", numCheckpointsToKeep: 2);
-        // Given at run time, with state only in [Checkpointed] fields: it must survive the kills too.
-        var tally = new LossTally();
-        options = new TrainerOptions
-        {
-            Model = options.Model, TrainDataloader = options.TrainDataloader, EvalDataloader = options.EvalDataloader,
-            MaxDuration = options.MaxDuration, EvalInterval = options.EvalInterval, OptimizerFactory = options.OptimizerFactory,
-            Seed = options.Seed, LogInterval = options.LogInterval, RunName = options.RunName, Autoresume = options.Autoresume,
-            Callbacks = [tally],
-        };
         FitResult fit = new LogsWorkerTrainer(wandb, file, tensorboard, saver, new Kill(killAt), options).Fit();
         return new()
         {

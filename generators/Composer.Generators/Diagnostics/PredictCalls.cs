@@ -14,43 +14,43 @@ namespace Composer.Generators.Diagnostics;
 /// reported; nor are a test project's (NUnit, xUnit, MSTest), nor any trainer when <c>Predict</c> is called through the
 /// base <c>Trainer</c> type.
 /// </summary>
-internal static class PredictCalls
+internal sealed class PredictCalls
 {
-    public static void Register(CompilationStartAnalysisContext start, KnownTypeSymbols known)
+    private readonly ConcurrentBag<(INamedTypeSymbol Trainer, Location Location, Call Call, Event Event)> _candidates = [];
+    private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _predicted = new(SymbolEqualityComparer.Default);
+
+    /// <summary>Starts watching an executable's Predict calls; null (nothing to watch) for a library or a test project.</summary>
+    public static PredictCalls? Register(CompilationStartAnalysisContext start, KnownTypeSymbols known)
     {
-        if (start.Compilation.Options.OutputKind is not (OutputKind.ConsoleApplication or OutputKind.WindowsApplication)) return;
+        if (start.Compilation.Options.OutputKind is not (OutputKind.ConsoleApplication or OutputKind.WindowsApplication)) return null;
         // A test project builds as an executable too, and exercises trainers in part on purpose.
         if (start.Compilation.ReferencedAssemblyNames.Any(a => a.Name is "nunit.framework" or "xunit.core" or "xunit.v3.core"
                 or "Microsoft.VisualStudio.TestPlatform.TestFramework" or "MSTest.TestFramework"))
-            return;
-        var candidates = new ConcurrentBag<(INamedTypeSymbol Trainer, Location Location, Call Call, Event Event)>();
-        var predicted = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
-
-        start.RegisterSymbolAction(c =>
-        {
-            var type = (INamedTypeSymbol)c.Symbol;
-            if (!type.GetAttributes().Any(a => KnownTypeSymbols.Is(a.AttributeClass, known.TrainerAttribute))) return;
-            if (TrainerParser.Parse(type, known, report: null, c.CancellationToken) is not { } spec) return;
-            foreach (EventCalls calls in spec.Schedule.Where(e => e.Event is >= Event.PredictStart and <= Event.PredictEnd))
-                foreach (Call call in calls.Calls)
-                    candidates.Add((type, type.Locations.FirstOrDefault() ?? Location.None, call, calls.Event));
-        }, SymbolKind.NamedType);
-
+            return null;
+        var calls = new PredictCalls();
         start.RegisterOperationAction(c =>
         {
             var invocation = (IInvocationOperation)c.Operation;
-            if (invocation.TargetMethod.Name != "Predict" || invocation.Instance?.Type is not INamedTypeSymbol receiver) return;
             // Through the base Trainer type any trainer may be the one: recorded as the base, which silences them all.
-            predicted[receiver] = true;
+            if (invocation.TargetMethod.Name == "Predict" && invocation.Instance?.Type is INamedTypeSymbol receiver)
+                calls._predicted[receiver] = true;
         }, OperationKind.Invocation);
-
         start.RegisterCompilationEndAction(c =>
         {
-            if (known.TrainerBase is { } trainerBase && predicted.ContainsKey(trainerBase)) return;
-            foreach (var candidate in candidates)
-                if (!predicted.ContainsKey(candidate.Trainer))
+            if (known.TrainerBase is { } trainerBase && calls._predicted.ContainsKey(trainerBase)) return;
+            foreach (var candidate in calls._candidates)
+                if (!calls._predicted.ContainsKey(candidate.Trainer))
                     c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.PredictNeverCalled, candidate.Location,
                         $"{candidate.Call.Member.DisplayName}.{candidate.Call.Subscription.MethodName}", candidate.Event.ToString(), candidate.Trainer.Name));
         });
+        return calls;
+    }
+
+    /// <summary>Notes the Predict* calls of a trainer the analyzer has parsed.</summary>
+    public void Consider(INamedTypeSymbol trainer, TrainerSpec spec)
+    {
+        foreach (EventCalls calls in spec.Schedule.Where(e => e.Event is >= Event.PredictStart and <= Event.PredictEnd))
+            foreach (Call call in calls.Calls)
+                _candidates.Add((trainer, trainer.Locations.FirstOrDefault() ?? Location.None, call, calls.Event));
     }
 }

@@ -45,12 +45,16 @@ public sealed class TrainerAnalyzer : DiagnosticAnalyzer
             KnownTypeSymbols known = KnownTypeSymbols.For(start.Compilation);
             if (!known.HasRuntime) return;
             start.RegisterSymbolAction(c => AnalyzeMethod(c, known), SymbolKind.Method);
-            start.RegisterSymbolAction(c => TrainerParser.Parse((INamedTypeSymbol)c.Symbol, known, c.ReportDiagnostic, c.CancellationToken), SymbolKind.NamedType);
+            PredictCalls? predictions = PredictCalls.Register(start, known);
+            start.RegisterSymbolAction(c =>
+            {
+                var type = (INamedTypeSymbol)c.Symbol;
+                if (TrainerParser.Parse(type, known, c.ReportDiagnostic, c.CancellationToken) is { } spec) predictions?.Consider(type, spec);
+            }, SymbolKind.NamedType);
             start.RegisterOperationAction(c => AnalyzeTrainerCreation(c, known), OperationKind.ObjectCreation);
             start.RegisterOperationAction(c => TimeStrings.Check(c, known), OperationKind.ObjectCreation, OperationKind.Invocation);
             start.RegisterOperationAction(c => DeviceSyncs.Check(c, known), OperationKind.Invocation);
             start.RegisterOperationAction(c => DisposeScopes.Check(c, known), OperationKind.SimpleAssignment);
-            PredictCalls.Register(start, known);
             start.RegisterOperationAction(c => Accumulators.Check(c, known),
                 OperationKind.CompoundAssignment, OperationKind.Increment, OperationKind.Decrement, OperationKind.SimpleAssignment);
         });

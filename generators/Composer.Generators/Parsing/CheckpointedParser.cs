@@ -1,8 +1,6 @@
 using Composer.Generators.Diagnostics;
 using Composer.Generators.Model;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Composer.Generators.Parsing;
 
@@ -17,7 +15,7 @@ internal static class CheckpointedParser
         Location location = type.Locations.FirstOrDefault() ?? Location.None;
         string? problem = type.ContainingType is not null ? "it must not be nested in another class"
             : type.IsGenericType ? "it must not be generic"
-            : !IsPartial(type, cancellationToken) ? "declare it partial"
+            : !TrainerParser.IsPartial(type, cancellationToken) ? "declare it partial"
             : type.Interfaces.Any(i => i.ToDisplayString() == "Composer.Core.IStateful") ? "it already implements IStateful; save the fields there, or remove IStateful"
             : null;
         if (problem is not null)
@@ -63,8 +61,4 @@ internal static class CheckpointedParser
         or SpecialType.System_Int64 or SpecialType.System_UInt64 or SpecialType.System_Single or SpecialType.System_Double;
 
     private static bool IsTensor(ITypeSymbol type) => type.ToDisplayString().TrimEnd('?') == "TorchSharp.torch.Tensor";
-
-    private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
-        type.DeclaringSyntaxReferences.All(r =>
-            r.GetSyntax(cancellationToken) is TypeDeclarationSyntax c && c.Modifiers.Any(SyntaxKind.PartialKeyword));
 }

@@ -287,9 +287,10 @@ internal static class TrainerParser
         IsPartial(trainer, cancellationToken) ? null : DiagnosticInfo.Create(DiagnosticDescriptors.TrainerNotPartial,
             trainer.Locations.FirstOrDefault() ?? Location.None, trainer.Name);
 
-    private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
+    /// <summary>Whether every declaration of <paramref name="type"/> says <c>partial</c>, so generated code can add to it.</summary>
+    internal static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
         type.DeclaringSyntaxReferences.All(r =>
-            r.GetSyntax(cancellationToken) is ClassDeclarationSyntax c && c.Modifiers.Any(SyntaxKind.PartialKeyword));
+            r.GetSyntax(cancellationToken) is TypeDeclarationSyntax c && c.Modifiers.Any(SyntaxKind.PartialKeyword));
 
     // One location per listed type: its typeof(...) argument when written out, else the attribute.
     private static ImmutableArray<Location> ArgumentLocations(AttributeData attribute, int count, CancellationToken cancellationToken)

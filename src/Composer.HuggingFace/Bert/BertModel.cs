@@ -94,22 +94,17 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, Tensor>
         token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
         dropout = nn.Dropout(config.HiddenDropoutProb);
-        VocabSize = config.VocabSize;
+        _vocabulary = new VocabularyCheck(config.VocabSize, Data.Batch.InputIds);
         RegisterComponents();
     }
 
-    private long VocabSize { get; }
+    private readonly VocabularyCheck _vocabulary;
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor inputIds, Tensor? tokenTypeIds)
     {
-        // On the CPU reading the ids waits for nothing: a clear error instead of libtorch's "index out of range in self".
-        if (inputIds.device_type == DeviceType.CPU && inputIds.numel() > 0)
-        {
-            long max = inputIds.max().item<long>(), min = inputIds.min().item<long>();
-            if (min < 0 || max >= VocabSize)
-                throw new ArgumentException($"input_ids holds {(min < 0 ? min : max)}, outside the vocabulary of {VocabSize} (ids 0 to {VocabSize - 1}).");
-        }
+        // A clear error instead of libtorch's "index out of range in self".
+        _vocabulary.Check(inputIds);
         using var positions = torch.arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
         Tensor types = tokenTypeIds ?? torch.zeros_like(inputIds);
         Tensor sum = word_embeddings.forward(inputIds) + token_type_embeddings.forward(types) + position_embeddings.forward(positions);

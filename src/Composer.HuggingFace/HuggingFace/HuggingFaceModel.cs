@@ -16,7 +16,7 @@ namespace Composer.Models;
 public sealed class HuggingFaceModel : ComposerModel
 {
     private readonly BertForSequenceClassification _model;
-    private readonly Metric[] _metrics;
+    private readonly MetricSet _metrics;
 
     /// <summary>Wraps <paramref name="model"/>.</summary>
     /// <param name="model">The classifier.</param>
@@ -24,9 +24,7 @@ public sealed class HuggingFaceModel : ComposerModel
     public HuggingFaceModel(BertForSequenceClassification model, IReadOnlyList<Metric>? metrics = null) : base(nameof(HuggingFaceModel))
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
-        _metrics = [.. metrics ?? [new Accuracy()]];
-        if (_metrics.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
-            throw new ArgumentException($"Two metrics are named {twice.Key}; each is logged under its name, so keep one.", nameof(metrics));
+        _metrics = new MetricSet(metrics);
         register_module("model", model);
     }
 
@@ -46,6 +44,5 @@ public sealed class HuggingFaceModel : ComposerModel
     public override Tensor Loss(Tensor outputs, Batch batch) => LossFunctions.SoftCrossEntropy(outputs, batch.Targets);
 
     /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, Metric> CreateMetrics(bool isTrain) =>
-        _metrics.ToDictionary(m => m.Name, m => m.Clone(), StringComparer.Ordinal);
+    public override IReadOnlyDictionary<string, Metric> CreateMetrics(bool isTrain) => _metrics.Create();
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Composer.Checkpoints;
 using Composer.Core;
 using Composer.Loggers;
@@ -106,7 +105,7 @@ public sealed class BestCheckpoints : Callback, IStateful
         // Every rank takes part in gathering the random states; rank 0 alone writes, as CheckpointSaver does.
         logger.Persist();
         Checkpoint.RankStates rankStates = Checkpoint.GatherRankStates(state, state.ShardsOptimizerState);
-        string file = Fill(Filename, state);
+        string file = CheckpointSaver.Fill(Filename, state);
         // The same batch evaluated again (a resumed run's first evaluation) replaces its earlier entry.
         _best.RemoveAll(b => b.File == file);
         int at = _best.FindIndex(b => Better(value, b.Value));
@@ -149,9 +148,4 @@ public sealed class BestCheckpoints : Callback, IStateful
     }
 
     private bool Better(double value, double than) => _maximize ? value > than : value < than;
-
-    private static string Fill(string pattern, State state) => pattern
-        .Replace("{run_name}", state.RunName, StringComparison.Ordinal)
-        .Replace("{epoch}", state.Timestamp.Epoch.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-        .Replace("{batch}", state.Timestamp.Batch.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 }

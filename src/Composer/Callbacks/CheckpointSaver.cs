@@ -266,7 +266,8 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     private bool IsDue(State state, Event trigger) =>
         _isDue(state, trigger) && state.Timestamp.Batch != _lastSavedBatch;
 
-    private static string Fill(string pattern, State state) => pattern
+    /// <summary>A file-name pattern with the run name and the timestamp's counts filled in.</summary>
+    internal static string Fill(string pattern, State state) => pattern
         .Replace("{run_name}", state.RunName, StringComparison.Ordinal)
         .Replace("{epoch}", state.Timestamp.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
         .Replace("{batch}", state.Timestamp.Batch.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)

@@ -17,7 +17,7 @@ public sealed class ComposerClassifier : ComposerModel
 {
     private readonly nn.Module<Tensor, Tensor> _module;
     private readonly Func<Tensor, Tensor, Tensor> _loss;
-    private readonly Metric[] _metrics;
+    private readonly MetricSet _metrics;
 
     /// <summary>Wraps <paramref name="module"/>, which maps inputs to <paramref name="numClasses"/> logits.</summary>
     /// <param name="module">The network.</param>
@@ -29,9 +29,7 @@ public sealed class ComposerClassifier : ComposerModel
         IReadOnlyList<Metric>? metrics = null)
         : base(nameof(ComposerClassifier))
     {
-        _metrics = [.. metrics ?? [new Accuracy()]];
-        if (_metrics.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
-            throw new ArgumentException($"Two metrics are named {twice.Key}; each is logged under its name, so keep one.", nameof(metrics));
+        _metrics = new MetricSet(metrics);
         ArgumentNullException.ThrowIfNull(module);
         if (numClasses < 2)
             throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least two classes.");
@@ -54,6 +52,5 @@ public sealed class ComposerClassifier : ComposerModel
     public override Tensor Loss(Tensor outputs, Batch batch) => _loss(outputs, batch.Targets);
 
     /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, Metric> CreateMetrics(bool isTrain) =>
-        _metrics.ToDictionary(m => m.Name, m => m.Clone(), StringComparer.Ordinal);
+    public override IReadOnlyDictionary<string, Metric> CreateMetrics(bool isTrain) => _metrics.Create();
 }

@@ -55,19 +55,7 @@ public class DistributedTests : FolderTests
     [Test]
     public void BestCheckpointsDecideAlikeOnEveryRankAndEveryRankEndsWithTheBestWeights()
     {
-        string kept = Directory.CreateTempSubdirectory("composer-best-").FullName;
-        try
-        {
-            BestRun(kept);
-        }
-        finally
-        {
-            Directory.Delete(kept, recursive: true);
-        }
-    }
-
-    private static void BestRun(string kept)
-    {
+        string kept = Folder();
         Outcome run = Run(2, "best", $"folder={kept}");
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
         string[][] lists = [.. run.Ranks.Select(r => r.GetProperty("best").EnumerateArray().Select(v => v.GetString()!).ToArray())];

@@ -37,7 +37,7 @@ public sealed class TextClassifier : ComposerModel
         long heads = 4, int layers = 2, long? hidden = null, double dropout = 0.1, IReadOnlyList<Metric>? metrics = null) : base(nameof(TextClassifier))
     {
         if (numClasses < 2) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least two classes.");
-        _metrics = [.. metrics ?? [new Accuracy()]];
+        _metrics = new MetricSet(metrics);
         tokens = nn.Embedding(vocabularySize, dimension);
         _vocabulary = new VocabularyCheck(vocabularySize, Batch.InputIds);
         positions = new PositionEmbedding(maxSequenceLength, dimension);
@@ -76,10 +76,9 @@ public sealed class TextClassifier : ComposerModel
     public override Tensor Loss(Tensor outputs, Batch batch) => LossFunctions.SoftCrossEntropy(outputs, batch.Targets);
 
     /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, Metric> CreateMetrics(bool isTrain) =>
-        _metrics.ToDictionary(m => m.Name, m => m.Clone(), StringComparer.Ordinal);
+    public override IReadOnlyDictionary<string, Metric> CreateMetrics(bool isTrain) => _metrics.Create();
 
-    private readonly Metric[] _metrics;
+    private readonly MetricSet _metrics;
 }
 
 /// <summary>Learned position embeddings: for token ids [N, T], the embeddings of positions 0 to T − 1, [T, D] (broadcast over the batch).</summary>
