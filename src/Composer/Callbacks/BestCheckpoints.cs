@@ -1,6 +1,7 @@
 using Composer.Checkpoints;
 using Composer.Core;
 using Composer.Loggers;
+using Composer.ObjectStores;
 
 namespace Composer.Callbacks;
 
@@ -14,12 +15,16 @@ namespace Composer.Callbacks;
 /// <remarks>
 /// Under several processes the metric is the same on every rank (evaluations are synchronized), so every rank makes the
 /// same decision; rank 0 writes the files, and at the end rank 0 loads the best weights and broadcasts them. The
-/// kept list is in the checkpoints this run's savers write, so a resumed run keeps comparing against it.
+/// kept list is in the checkpoints this run's savers write, so a resumed run keeps comparing against it. A folder such as
+/// <c>s3://bucket/run/best</c> is an object store, as for <see cref="CheckpointSaver"/>: each best checkpoint is written
+/// locally, then uploaded in the background with its <c>best.ckpt.symlink</c> pointer, and those that drop out of the
+/// best are deleted there too.
 /// </remarks>
 public sealed class BestCheckpoints : Callback, IStateful
 {
     private readonly List<(double Value, string File)> _best = [];
     private readonly bool _maximize;
+    private readonly RemoteStore? _store;
 
     /// <summary>Creates the callback.</summary>
     /// <param name="folder">Where the best checkpoints are written; may contain <c>{run_name}</c>.</param>
@@ -29,10 +34,14 @@ public sealed class BestCheckpoints : Callback, IStateful
     /// <param name="loadBestAtEnd">Load the best checkpoint's weights into the model at <see cref="Event.FitEnd"/>.</param>
     /// <param name="filename">Each checkpoint's file name; <c>{epoch}</c> and <c>{batch}</c> are filled in.</param>
     /// <param name="bestFilename">The link to the best checkpoint.</param>
+    /// <param name="localFolder">With an object store folder, where checkpoints are written before they are uploaded.</param>
+    /// <param name="objectStore">With an object store folder, the store to use instead of the one its scheme names.</param>
     public BestCheckpoints(string folder, string monitor = "metrics/eval/Accuracy", string mode = "max", int keep = 1,
-        bool loadBestAtEnd = false, string filename = "best-ep{epoch}-ba{batch}.ckpt", string bestFilename = "best.ckpt")
+        bool loadBestAtEnd = false, string filename = "best-ep{epoch}-ba{batch}.ckpt", string bestFilename = "best.ckpt",
+        string? localFolder = null, ObjectStore? objectStore = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        _store = RemoteStore.Open(folder, localFolder, objectStore, nameof(BestCheckpoints));
         string[] parts = monitor?.Split('/') ?? [];
         if (parts is not ["metrics", { Length: > 0 }, { Length: > 0 }])
             throw new ArgumentException($"monitor is a logged evaluation metric, 'metrics/<evaluator>/<metric>' such as 'metrics/eval/Accuracy', not '{monitor}'.", nameof(monitor));
@@ -57,7 +66,7 @@ public sealed class BestCheckpoints : Callback, IStateful
         BestFilename = bestFilename;
     }
 
-    /// <summary>The folder pattern.</summary>
+    /// <summary>The folder pattern: a local folder, or an object store URI such as <c>s3://bucket/run/best</c>.</summary>
     public string Folder { get; }
 
     /// <summary>The monitored metric's logged name.</summary>
@@ -82,8 +91,13 @@ public sealed class BestCheckpoints : Callback, IStateful
     /// <summary>The kept checkpoints, best first: the monitored value and the file name in the folder.</summary>
     public IReadOnlyList<(double Value, string File)> Best => _best;
 
-    /// <summary>The folder with <c>{run_name}</c> filled in.</summary>
-    public string FolderFor(State state) => Folder.Replace("{run_name}", state.RunName, StringComparison.Ordinal);
+    /// <summary>The local folder the checkpoints are written to, with <c>{run_name}</c> filled in.</summary>
+    public string FolderFor(State state) =>
+        _store?.LocalFolderFor(state) ?? ObjectStoreUri.LocalPath(Folder.Replace("{run_name}", state.RunName, StringComparison.Ordinal));
+
+    /// <summary>With an object store folder: checks before training that the bucket exists and the credentials are accepted.</summary>
+    [OnEvent(Event.FitStart)]
+    public void CheckAccess(State state) => _store?.For(state).CheckAccess();
 
     /// <summary>The best checkpoint's path; null before any evaluation.</summary>
     public string? BestCheckpoint(State state) => _best.Count == 0 ? null : Path.Combine(FolderFor(state), _best[0].File);
@@ -116,18 +130,32 @@ public sealed class BestCheckpoints : Callback, IStateful
 
         string folder = FolderFor(state);
         Directory.CreateDirectory(folder);
-        Checkpoint.Save(state, Path.Combine(folder, file), weightsOnly: false, rankStates);
+        string path = Path.Combine(folder, file);
+        Checkpoint.Save(state, path, weightsOnly: false, rankStates);
         AtomicFile.Point(Path.Combine(folder, BestFilename), Path.Combine(folder, _best[0].File));
-        foreach (string old in dropped)
-            if (old != file && File.Exists(Path.Combine(folder, old))) File.Delete(Path.Combine(folder, old));
+        string[] delete = dropped.Where(old => old != file).ToArray();
+        foreach (string old in delete)
+            if (File.Exists(Path.Combine(folder, old))) File.Delete(Path.Combine(folder, old));
+        // The pointer names the best, which is this checkpoint or one uploaded before it.
+        _store?.For(state).Publish(path, file, BestFilename, delete, pointerTarget: _best[0].File);
     }
 
-    /// <summary>With <c>loadBestAtEnd</c>: the model takes the best checkpoint's weights (rank 0 reads, all ranks get them).</summary>
+    /// <summary>
+    /// Waits for the uploads to an object store (throwing if any failed), then with <c>loadBestAtEnd</c> the model takes
+    /// the best checkpoint's weights (rank 0 reads, all ranks get them).
+    /// </summary>
     [OnEvent(Event.FitEnd)]
     public void LoadBest(State state)
     {
+        _store?.WaitForAll();
         if (!LoadBestAtEnd || _best.Count == 0) return;
-        if (state.Rank == 0) Checkpoint.Read(BestCheckpoint(state)!).LoadModel(state.Model);
+        if (state.Rank == 0)
+        {
+            string best = BestCheckpoint(state)!;
+            // A run resumed where its local folder is gone has the best checkpoint in the store only.
+            if (!File.Exists(best) && _store?.For(state) is { } remote) remote.Download(_best[0].File, best);
+            Checkpoint.Read(best).LoadModel(state.Model);
+        }
         state.Replicas?.BroadcastWeights();
     }
 

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Composer.Checkpoints;
 using Composer.Core;
 using Composer.Loggers;
+using Composer.ObjectStores;
 
 namespace Composer.Callbacks;
 
@@ -12,6 +13,13 @@ namespace Composer.Callbacks;
 /// <c>numCheckpointsToKeep</c> are kept. With <see cref="TrainerOptions.Autoresume"/> a rerun of the same
 /// program continues from the latest one.
 /// </summary>
+/// <remarks>
+/// A folder such as <c>s3://bucket/run</c> or <c>azure://container/run</c> is an object store (Composer's remote
+/// <c>save_folder</c>): each checkpoint is written to the local folder, then uploaded in the background, then the
+/// store's <c>latest.ckpt.symlink</c> is pointed at it and the checkpoints it rotates out are deleted there too. The
+/// store is the run's record: autoresume takes the local latest checkpoint when there is one, else downloads the
+/// store's. <see cref="Event.FitEnd"/> waits for the uploads and throws if any failed after its retries.
+/// </remarks>
 public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSource
 {
     private static readonly string[] FileTokens = ["{run_name}", "{epoch}", "{batch}", "{sample}", "{token}", "{rank}"];
@@ -24,6 +32,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     private readonly Regex _ownName;
     private readonly Regex? _ownLatestName;
     private bool _checkFolder;
+    private readonly RemoteStore? _store;
 
     /// <summary>Creates the callback.</summary>
     /// <param name="folder">Where to write; may contain <c>{run_name}</c>.</param>
@@ -36,6 +45,11 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     /// <param name="numCheckpointsToKeep">How many of the newest checkpoints to keep; -1 keeps all.</param>
     /// <param name="weightsOnly">Save only the model's weights (no resuming from them).</param>
     /// <param name="overwrite">Allow a new run to write into a folder that already holds checkpoints.</param>
+    /// <param name="localFolder">
+    /// With an object store folder, where checkpoints are written before they are uploaded; by default the URI's path
+    /// under the working directory, as Composer does.
+    /// </param>
+    /// <param name="objectStore">With an object store folder, the store to use instead of the one its scheme names.</param>
     public CheckpointSaver(
         string folder,
         string filename = "ep{epoch}-ba{batch}.ckpt",
@@ -43,8 +57,10 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         [TimeString] string saveInterval = "1ep",
         int numCheckpointsToKeep = -1,
         bool weightsOnly = false,
-        bool overwrite = false)
-        : this(folder, filename, latestFilename, numCheckpointsToKeep, weightsOnly, overwrite)
+        bool overwrite = false,
+        string? localFolder = null,
+        ObjectStore? objectStore = null)
+        : this(folder, filename, latestFilename, numCheckpointsToKeep, weightsOnly, overwrite, localFolder, objectStore)
     {
         Time interval = IntervalScheduler.RequireInterval(Time.Parse(saveInterval), nameof(saveInterval), "The save interval", allowZero: false);
         // Composer's create_interval_scheduler with its checkpoint events; the end of training is checked at both.
@@ -59,6 +75,8 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     /// <param name="numCheckpointsToKeep">How many of the newest checkpoints to keep; -1 keeps all.</param>
     /// <param name="weightsOnly">Save only the model's weights.</param>
     /// <param name="overwrite">Allow a new run to write into a folder that already holds checkpoints.</param>
+    /// <param name="localFolder">With an object store folder, where checkpoints are written before they are uploaded.</param>
+    /// <param name="objectStore">With an object store folder, the store to use instead of the one its scheme names.</param>
     public CheckpointSaver(
         string folder,
         Func<State, Event, bool> saveWhen,
@@ -66,16 +84,20 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         string? latestFilename = "latest.ckpt",
         int numCheckpointsToKeep = -1,
         bool weightsOnly = false,
-        bool overwrite = false)
-        : this(folder, filename, latestFilename, numCheckpointsToKeep, weightsOnly, overwrite)
+        bool overwrite = false,
+        string? localFolder = null,
+        ObjectStore? objectStore = null)
+        : this(folder, filename, latestFilename, numCheckpointsToKeep, weightsOnly, overwrite, localFolder, objectStore)
     {
         _isDue = saveWhen ?? throw new ArgumentNullException(nameof(saveWhen));
     }
 
-    private CheckpointSaver(string folder, string filename, string? latestFilename, int numCheckpointsToKeep, bool weightsOnly, bool overwrite)
+    private CheckpointSaver(string folder, string filename, string? latestFilename, int numCheckpointsToKeep, bool weightsOnly, bool overwrite,
+        string? localFolder, ObjectStore? objectStore)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         Folder = folder;
+        _store = RemoteStore.Open(folder, localFolder, objectStore, nameof(CheckpointSaver));
         Filename = CheckPattern(filename, nameof(filename));
         _ownName = NameMatcher(Filename);
         LatestFilename = latestFilename is null ? null : CheckPattern(latestFilename, nameof(latestFilename));
@@ -87,7 +109,7 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         _overwrite = overwrite;
     }
 
-    /// <summary>The folder pattern.</summary>
+    /// <summary>The folder pattern: a local folder, or an object store URI such as <c>s3://bucket/run</c>.</summary>
     public string Folder { get; }
 
     /// <summary>The file-name pattern of each checkpoint.</summary>
@@ -105,17 +127,26 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     /// </summary>
     public IReadOnlyList<string> SavedCheckpoints => _saved;
 
-    /// <summary>The folder with <c>{run_name}</c> filled in.</summary>
-    public string FolderFor(State state) => Folder.Replace("{run_name}", state.RunName, StringComparison.Ordinal);
+    /// <summary>The local folder the checkpoints are written to, with <c>{run_name}</c> filled in.</summary>
+    public string FolderFor(State state) => _store?.LocalFolderFor(state) ?? ObjectStoreUri.LocalPath(Folder.Replace("{run_name}", state.RunName, StringComparison.Ordinal));
 
-    /// <summary>The newest checkpoint in the folder by the latest link; null when there is none yet.</summary>
+    /// <summary>
+    /// The newest checkpoint by the latest link in the local folder; else, with an object store folder, the store's
+    /// latest, downloaded into the local folder; null when there is none yet.
+    /// </summary>
     public string? LatestCheckpoint(State state)
     {
         if (LatestFilename is null) return null;
         string latest = Path.Combine(FolderFor(state), Fill(LatestFilename, state));
         // A link whose target is gone is reported by the loader, not mistaken for a fresh start.
-        return File.Exists(latest) || new FileInfo(latest).LinkTarget is not null ? latest : null;
+        if (File.Exists(latest) || new FileInfo(latest).LinkTarget is not null) return latest;
+        return _store?.For(state).DownloadPointed(Fill(LatestFilename, state), FolderFor(state));
     }
+
+    /// <summary>With an object store folder: waits for the uploads, and reports those that failed.</summary>
+    /// <exception cref="ObjectStoreException">Uploads failed after their retries; the checkpoints are still in the local folder.</exception>
+    [OnEvent(Event.FitEnd)]
+    public void WaitForUploads(State state) => _store?.WaitForAll();
 
     /// <summary>
     /// Before any batch is trained: a resumed run starts its rotation from the checkpoints that are in the folder;
@@ -125,12 +156,15 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
     public void CheckFolder(State state)
     {
         string folder = FolderFor(state);
+        RemoteFolder? remote = _store?.For(state);
+        remote?.CheckAccess();
         if (state.Rank == 0) RemoveInterruptedWrites(folder);
-        KeepOnlyFilesIn(folder);
+        KeepOnlyFilesIn(folder, remote);
         if (_overwrite || state.Timestamp.Batch > 0 || state.Rank != 0) return;
-        if (Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(f => !AtomicFile.IsTemporary(f)))
+        bool earlierRun = Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(f => !AtomicFile.IsTemporary(f));
+        if (earlierRun || remote?.Names().Count > 0)
             throw new InvalidOperationException(
-                $"The checkpoint folder \"{folder}\" already holds files of an earlier run. Set Autoresume = true in the TrainerOptions to continue it, choose another folder, or pass overwrite: true.");
+                $"The checkpoint folder \"{(earlierRun ? folder : remote!.Uri)}\" already holds files of an earlier run. Set Autoresume = true in the TrainerOptions to continue it, choose another folder, or pass overwrite: true.");
     }
 
     /// <summary>Saves after a batch when the interval (or the end of training) says so.</summary>
@@ -175,7 +209,8 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
             return path;
         }
         Directory.CreateDirectory(folder);
-        KeepOnlyFilesIn(folder);
+        RemoteFolder? remote = _store?.For(state);
+        KeepOnlyFilesIn(folder, remote);
         // The list is settled before writing, so the checkpoint's own copy of this callback's state names
         // exactly the files that stay; nothing is deleted until the new checkpoint is safely on disk.
         List<string> before = [.. _saved];
@@ -198,8 +233,9 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
         string? latest = LatestFilename is null ? null : Fill(LatestFilename, state);
         if (latest is not null)
             AtomicFile.Point(Path.Combine(folder, latest), path);
-        foreach (string old in rotatedOut)
-            if (old != latest && IsOwnCheckpoint(old)) File.Delete(Path.Combine(folder, old));
+        string[] delete = rotatedOut.Where(old => old != latest && IsOwnCheckpoint(old)).ToArray();
+        foreach (string old in delete) File.Delete(Path.Combine(folder, old));
+        remote?.Publish(path, name, latest, delete);
         return path;
     }
 
@@ -248,11 +284,13 @@ public sealed partial class CheckpointSaver : Callback, IStateful, IAutoresumeSo
 
     private bool IsOwnLatest(string name) => _ownLatestName?.IsMatch(name) == true;
 
-    private void KeepOnlyFilesIn(string folder)
+    // With an object store, a checkpoint kept there (the local folder may be gone) stays in the rotation.
+    private void KeepOnlyFilesIn(string folder, RemoteFolder? remote)
     {
         if (!_checkFolder) return;
         _checkFolder = false;
-        _saved.RemoveAll(name => !IsOwnCheckpoint(name) || !IsRegularFile(Path.Combine(folder, name)));
+        var stored = remote is null ? [] : remote.Names().ToHashSet(StringComparer.Ordinal);
+        _saved.RemoveAll(name => !IsOwnCheckpoint(name) || !(IsRegularFile(Path.Combine(folder, name)) || stored.Contains(name)));
     }
 
     /// <summary>Only a plain file name that this saver's pattern could have written is ever deleted.</summary>

@@ -116,7 +116,8 @@ public abstract class Trainer
         _isEvalDue = options.EvalPredicate ?? EvalSchedule.IsDue;
         LogInterval = options.LogInterval;
         _computeTrainingMetrics = options.ComputeTrainingMetrics;
-        Loading = new CheckpointLoading(options.LoadPath, options.LoadWeightsOnly, options.LoadStrictModelWeights, options.Autoresume);
+        Loading = new CheckpointLoading(options.LoadPath, options.LoadWeightsOnly, options.LoadStrictModelWeights, options.Autoresume,
+            options.LoadObjectStore, options.LoadCacheFolder);
     }
 
     /// <summary>What algorithms and callbacks see and change.</summary>
@@ -220,7 +221,8 @@ public abstract class Trainer
 
     private CheckpointLoading Loading { get; }
 
-    private sealed record CheckpointLoading(string? Path, bool WeightsOnly, bool StrictModelWeights, bool Autoresume);
+    private sealed record CheckpointLoading(string? Path, bool WeightsOnly, bool StrictModelWeights, bool Autoresume,
+        ObjectStores.ObjectStore? Store, string? CacheFolder);
 
     /// <summary>
     /// Seeds the random state after the load events, as Composer does at the end of construction: with the seed plus
@@ -260,7 +262,9 @@ public abstract class Trainer
                 throw new InvalidOperationException("Autoresume needs full checkpoints, but the CheckpointSaver writes weights only; set weightsOnly: false.");
             if (source.LatestCheckpoint(State) is { } latest) return latest;
         }
-        return Loading.Path;
+        return Loading.Path is { } path && ObjectStores.ObjectStoreUri.IsRemote(path)
+            ? ObjectStores.DownloadCache.Fetch(path, Loading.Store, Loading.CacheFolder)
+            : Loading.Path;
     }
 
     /// <summary>Puts the model in training mode on the training data, before <see cref="Event.FitStart"/>.</summary>

@@ -95,9 +95,20 @@ public sealed class TrainerOptions
 
     /// <summary>
     /// A checkpoint to start from (Composer's <c>load_path</c>): the model, and unless it is weights-only, the
-    /// optimizer, timestamp, seeds, RNG state and the members' state, so training continues where it stopped.
+    /// optimizer, timestamp, seeds, RNG state and the members' state, so training continues where it stopped. A path, or
+    /// an object store URI (<c>s3://bucket/run/ep1-ba100.ckpt</c>, or a <c>.symlink</c> pointer such as
+    /// <c>s3://bucket/run/latest.ckpt.symlink</c>), downloaded into <see cref="LoadCacheFolder"/> first.
     /// </summary>
     public string? LoadPath { get; init; }
+
+    /// <summary>The store for an object store <see cref="LoadPath"/>, instead of the one its scheme names (Composer's <c>load_object_store</c>).</summary>
+    public ObjectStores.ObjectStore? LoadObjectStore { get; init; }
+
+    /// <summary>
+    /// Where an object store <see cref="LoadPath"/> is downloaded: <c>&lt;folder&gt;/&lt;scheme&gt;/&lt;bucket&gt;/&lt;name&gt;</c>;
+    /// <c>composer-checkpoints</c> in the temporary folder by default.
+    /// </summary>
+    public string? LoadCacheFolder { get; init; }
 
     /// <summary>Load only the model's weights from <see cref="LoadPath"/> (to fine-tune), starting a new run.</summary>
     public bool LoadWeightsOnly { get; init; }
