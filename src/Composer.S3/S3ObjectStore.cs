@@ -28,8 +28,9 @@ public sealed class S3ObjectStore : ObjectStore
     private const long SinglePutLimit = 5L << 30;
 
     /// <summary>The store for <paramref name="bucket"/>, configured from the environment.</summary>
+    /// <exception cref="ObjectStoreException">No region or endpoint is configured; the message says where to set one.</exception>
     public S3ObjectStore(string bucket)
-        : this(bucket, new AmazonS3Client(ConfigFromEnvironment()), ownsClient: true)
+        : this(bucket, ClientFromEnvironment(bucket), ownsClient: true)
     {
     }
 
@@ -70,13 +71,49 @@ public sealed class S3ObjectStore : ObjectStore
         return config;
     }
 
+    private static AmazonS3Client ClientFromEnvironment(string bucket)
+    {
+        try
+        {
+            return new AmazonS3Client(ConfigFromEnvironment());
+        }
+        catch (AmazonClientException e) when (e.Message.Contains("RegionEndpoint", StringComparison.Ordinal))
+        {
+            throw new ObjectStoreException(
+                $"s3://{bucket} needs a region: set AWS_REGION (or region in the AWS_PROFILE's ~/.aws/config), or S3_ENDPOINT_URL for an S3-compatible server.", transient: false, e);
+        }
+    }
+
     /// <inheritdoc/>
     public override string UriOf(string objectName) => $"s3://{Bucket}/{objectName}";
 
     /// <inheritdoc/>
+    /// <remarks>A HEAD of the bucket: its answer has no body, so the status says which error it is.</remarks>
     public override Task CheckAccessAsync(CancellationToken cancellation) =>
-        RetryAsync($"reach {UriOf("")}", token => Call(UriOf(""),
-            () => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, MaxKeys = 1 }, token)), cancellation);
+        RetryAsync($"reach {UriOf("")}", async token =>
+        {
+            try
+            {
+                await _client.HeadBucketAsync(new HeadBucketRequest { BucketName = Bucket }, token).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotFound)
+            {
+                throw Translate(e, UriOf(""), "NoSuchBucket");
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+            {
+                throw Translate(e, UriOf(""), "AccessDenied");
+            }
+            catch (AmazonServiceException e)
+            {
+                throw Translate(e, UriOf(""));
+            }
+            catch (AmazonClientException e)
+            {
+                throw Translate(e, UriOf(""));
+            }
+            return true;
+        }, cancellation);
 
     /// <inheritdoc/>
     /// <remarks>
@@ -186,11 +223,11 @@ public sealed class S3ObjectStore : ObjectStore
     }
 
     // S3's error code says what happened; the SDK's message is not repeated in full.
-    private static ObjectStoreException Translate(AmazonServiceException e, string uri) => e.ErrorCode switch
+    private static ObjectStoreException Translate(AmazonServiceException e, string uri, string? code = null) => (code ?? e.ErrorCode) switch
     {
         "NoSuchBucket" => new ObjectStoreException($"{uri}: the bucket does not exist. Create it (aws s3 mb) or fix the URI.", transient: false, e),
         "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied" or "ExpiredToken" or "InvalidToken" => new ObjectStoreException(
-            $"{uri}: S3 refused the credentials ({e.ErrorCode}). Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE.", transient: false, e),
+            $"{uri}: S3 refused the credentials ({code ?? e.ErrorCode}). Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE.", transient: false, e),
         "NoSuchKey" => new ObjectStoreException($"{uri}: there is no such object.", transient: false, e),
         _ when (int)e.StatusCode is 0 or 408 or 429 or >= 500 => new ObjectStoreException(
             $"{uri}: S3 answered {(int)e.StatusCode} ({e.ErrorCode ?? Innermost(e).Message})", transient: true, e),

@@ -29,6 +29,7 @@ var result = scenario switch
     "logs" => Scenarios.Logs(Option),
     "metrics" => Scenarios.Metrics(world),
     "best" => Scenarios.Best(Option("folder", output)),
+    "remote" => Scenarios.Remote(Option),
     _ => throw new ArgumentException($"Unknown scenario {scenario}."),
 };
 result["rank"] = world.Rank;
@@ -186,6 +187,37 @@ internal static class Scenarios
         };
     }
 
+    // An autoresuming CheckpointSaver whose folder is an object store (uri=s3://... or azure://...; credentials from the
+    // environment), writing locally to folder=; with killAt=n the process kills itself (SIGKILL) after batch n, once
+    // the uploads queued before it are done (as in a run whose batches take longer than its uploads).
+    public static Dictionary<string, object> Remote(Func<string, string, string> option)
+    {
+        long killAt = long.Parse(option("killAt", "-1"));
+        torch.manual_seed(3);
+        var model = new ComposerClassifier(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 4)), numClasses: 4);
+        var saver = new CheckpointSaver(option("uri", ""), saveInterval: "5ba", numCheckpointsToKeep: 2, localFolder: option("folder", ""));
+        var trainer = new BareWorkerTrainer(new TrainerOptions
+        {
+            Model = model,
+            TrainDataloader = new DataLoader(new SyntheticBatchPairDataset(256, [8], numClasses: 4, seed: 1), 8, shuffle: true),
+            MaxDuration = Time.Parse("2ep"),
+            OptimizerFactory = parameters => optim.SGD(parameters, 0.1, momentum: 0.9),
+            Seed = 17,
+            RunName = "remote",
+            Autoresume = true,
+            Callbacks = [saver, new Kill(killAt, () => saver.WaitForUploads(null!))],
+        });
+        long resumedAt = trainer.State.Timestamp.Batch;
+        FitResult fit = trainer.Fit();
+        byte[] bits = model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).SelectMany(BitConverter.GetBytes).ToArray();
+        return new()
+        {
+            ["batches"] = fit.Timestamp.Batch,
+            ["resumedAt"] = resumedAt,
+            ["weights"] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bits)),
+        };
+    }
+
     // Every file-writing logger beside an autoresuming CheckpointSaver (every 10 batches) in one folder; with
     // killAt=n the process kills itself (SIGKILL, as kill -9) after batch n, with no chance to flush anything.
     public static Dictionary<string, object> Logs(Func<string, string, string> option)
@@ -288,12 +320,13 @@ public sealed partial class LossTally : Callback
 }
 
 /// <summary>Kills this process with SIGKILL after batch <paramref name="batch"/>: nothing is flushed or disposed.</summary>
-public sealed class Kill(long batch) : Callback
+public sealed class Kill(long batch, Action? before = null) : Callback
 {
     [OnEvent(Event.BatchEnd)]
     public void KillAfter(State state)
     {
         if (state.Timestamp.Batch != batch) return;
+        before?.Invoke();
         Process.GetCurrentProcess().Kill();
         Thread.Sleep(Timeout.Infinite);
     }

@@ -148,7 +148,8 @@ public class ObjectStoreTests(string kind) : FolderTests
         return text;
     }
 
-    internal static TrainerOptions With(TrainerOptions options, string? runName = null, string? loadPath = null, string? cache = null, ObjectStore? store = null) => new()
+    internal static TrainerOptions With(TrainerOptions options, string? runName = null, string? loadPath = null, string? cache = null, ObjectStore? store = null,
+        IReadOnlyList<Callback>? callbacks = null, IReadOnlyList<Composer.Loggers.LoggerDestination>? loggers = null, bool autoresume = false) => new()
     {
         Model = options.Model,
         TrainDataloader = options.TrainDataloader,
@@ -157,7 +158,9 @@ public class ObjectStoreTests(string kind) : FolderTests
         Schedulers = options.Schedulers,
         Seed = options.Seed,
         RunName = runName,
-        Autoresume = options.Autoresume,
+        Autoresume = options.Autoresume || autoresume,
+        Callbacks = callbacks,
+        Loggers = loggers,
         LoadPath = loadPath,
         LoadCacheFolder = cache,
         LoadObjectStore = store,
