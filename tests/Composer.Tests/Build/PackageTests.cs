@@ -43,7 +43,7 @@ public class PackageTests : FolderTests
     {
         string feed = Folder(), project = Folder();
         string version = $"0.1.0-packagetest.{DateTime.UtcNow:yyyyMMddHHmmss}";
-        foreach (string package in new[] { "src/Composer", "src/Composer.WandB", "src/Composer.HuggingFace" })
+        foreach (string package in new[] { "src/Composer", "src/Composer.WandB", "src/Composer.HuggingFace", "src/Composer.Azure", "src/Composer.S3" })
         {
             (int exit, string output) = Dotnet(Root, "pack", package, "-c", "Release", "--no-build", "-o", feed, $"-p:PackageVersion={version}", "-nodeReuse:false");
             Assert.That(exit, Is.EqualTo(0), output);
@@ -61,6 +61,9 @@ public class PackageTests : FolderTests
                 Is.EquivalentTo(new[] { "analyzers/dotnet/cs/Composer.Generators.dll", "analyzers/dotnet/cs/Composer.Generators.CodeFixes.dll" }));
         Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.HuggingFace.{version}.nupkg")),
             Does.Contain("Composer.NET").And.Contain("TorchSharp.PyBridge").And.Contain("Microsoft.ML.Tokenizers").And.Not.Contains("Grpc.Tools"));
+        // The cloud SDKs come only with their own packages.
+        Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.Azure.{version}.nupkg")), Does.Contain("Composer.NET").And.Contain("Azure.Storage.Blobs"));
+        Assert.That(Dependencies(Path.Combine(feed, $"Composer.NET.S3.{version}.nupkg")), Does.Contain("Composer.NET").And.Contain("AWSSDK.S3"));
 
         File.WriteAllText(Path.Combine(project, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -82,6 +85,8 @@ public class PackageTests : FolderTests
                 <PackageReference Include="Composer.NET" Version="{version}" />
                 <PackageReference Include="Composer.NET.WandB" Version="{version}" />
                 <PackageReference Include="Composer.NET.HuggingFace" Version="{version}" />
+                <PackageReference Include="Composer.NET.Azure" Version="{version}" />
+                <PackageReference Include="Composer.NET.S3" Version="{version}" />
                 <PackageReference Include="TorchSharp-cpu" Version="0.107.0" />
               </ItemGroup>
             </Project>
@@ -115,6 +120,20 @@ public class PackageTests : FolderTests
             BertForSequenceClassification.FromPretrained("hf", numLabels: null, strict: true, out LoadReport report);
             Console.WriteLine(report);
 
+            // The core finds each referenced store package by its URI scheme (here without credentials or region).
+            foreach (string uri in new[] { "azure://container/run", "s3://bucket/run" })
+            {
+                try
+                {
+                    using var store = Composer.ObjectStores.ObjectStore.For(Composer.ObjectStores.ObjectStoreUri.Parse(uri));
+                    Console.WriteLine($"{uri}: {store.GetType().Name}");
+                }
+                catch (Composer.ObjectStores.ObjectStoreException e)
+                {
+                    Console.WriteLine($"{uri}: {e.Message}");
+                }
+            }
+
             [Trainer(typeof(WandBLogger))]
             public partial class FreshTrainer;
             """);
@@ -127,6 +146,8 @@ public class PackageTests : FolderTests
         (int ran, string runOutput) = Dotnet(project, "run", "-c", "Release", "--no-build");
         Assert.That(ran, Is.EqualTo(0), runOutput);
         Assert.That(runOutput, Does.Contain("trained 8 batches").And.Contain("All weights were loaded."));
+        Assert.That(runOutput, Does.Match("azure://container/run: (AzureBlobObjectStore|azure://container needs credentials)")
+            .And.Match("s3://bucket/run: (S3ObjectStore|s3://bucket needs a region)"), "the store packages are found by scheme");
         string run = Directory.GetDirectories(Path.Combine(project, "wandb"), "offline-run-*").Single();
         Assert.That(Directory.GetFiles(run, "run-*.wandb"), Has.Length.EqualTo(1));
     }
