@@ -75,8 +75,8 @@ public sealed class BestCheckpoints : Callback, IStateful
     /// <summary>How many of the best are kept.</summary>
     public int Keep { get; }
 
-    /// <summary>Whether the best weights are loaded at the end of training.</summary>
-    public bool LoadBestAtEnd { get; }
+    /// <summary>Whether the best weights are loaded at the end of training (also set by <see cref="TrainerOptions.LoadBestModelAtEnd"/>).</summary>
+    public bool LoadBestAtEnd { get; internal set; }
 
     /// <summary>The file-name pattern.</summary>
     public string Filename { get; }

@@ -104,6 +104,15 @@ public abstract class Trainer
         Logger = new Logger(State, members.Concat(given).OfType<LoggerDestination>()
             .Where(d => communicator.Rank == 0 || !d.RankZeroOnly).ToArray());
         OptionCallbacks = new OptionCallbacks(State, Logger, given);
+        if (options.LoadBestModelAtEnd)
+        {
+            var best = State.Callbacks.OfType<Callbacks.BestCheckpoints>().ToList();
+            if (best.Count != 1)
+                throw new ArgumentException(
+                    $"LoadBestModelAtEnd loads the best checkpoint of the trainer's BestCheckpoints member, but it has {best.Count}; give one, for example Callbacks = [new BestCheckpoints(\"best\")].",
+                    nameof(options));
+            best[0].LoadBestAtEnd = true;
+        }
 
         LearningRates = new LearningRateSchedule(optimizer, State.Schedulers, State.TorchSchedulers,
             options.StepSchedulersEveryBatch, options.ScaleScheduleRatio);

@@ -117,6 +117,12 @@ public sealed class TrainerOptions
     public bool LoadStrictModelWeights { get; init; } = true;
 
     /// <summary>
+    /// End training with the best weights the trainer's <see cref="Callbacks.BestCheckpoints"/> kept (Hugging Face's
+    /// <c>load_best_model_at_end</c>), as its <c>loadBestAtEnd</c> argument does; the trainer must have that member.
+    /// </summary>
+    public bool LoadBestModelAtEnd { get; init; }
+
+    /// <summary>
     /// Continue from the latest checkpoint in the trainer's <see cref="Callbacks.CheckpointSaver"/> folder when there
     /// is one, else from <see cref="LoadPath"/> or the start; run the same program again after a crash to resume.
     /// </summary>
