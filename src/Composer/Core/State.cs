@@ -148,6 +148,9 @@ public sealed class State
     /// <summary>The seed that fixed the random state at construction (the saved run's, after a resume).</summary>
     public int Seed { get; internal set; }
 
+    /// <summary>The numeric precision the run trains in (<see cref="TrainerOptions.Precision"/>).</summary>
+    public Precision Precision { get; internal set; }
+
     /// <summary>The name of this run.</summary>
     public string RunName { get; }
 

@@ -93,6 +93,7 @@ public abstract class Trainer
         // Float16 needs loss scaling, whose state is checkpointed with the members'.
         Scaler = new GradScaler(enabled: options.Precision == Precision.AmpFp16);
         State.SetMembers(Scaler.Enabled ? [.. members, .. given, Scaler] : [.. members, .. given]);
+        State.Precision = options.Precision;
         _autocastDtype = options.Precision switch
         {
             Precision.AmpBf16 => ScalarType.BFloat16,

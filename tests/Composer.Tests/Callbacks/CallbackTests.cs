@@ -46,17 +46,6 @@ public class CallbackTests
     }
 
     [Test]
-    public void SpeedMonitorsRatesAgreeWithTheBatchSize()
-    {
-        (_, InMemoryLogger log) = RunMonitored();
-        var samplesPerSecond = log.Data["throughput/samples_per_sec"].Select(v => v.Value).ToList();
-        var secondsPerBatch = log.Data["time/batch_seconds"].Select(v => v.Value).ToList();
-        Assert.That(samplesPerSecond, Has.Count.EqualTo(6));
-        for (int i = 0; i < 6; i++)
-            Assert.That(samplesPerSecond[i] * secondsPerBatch[i], Is.EqualTo(2.0).Within(1e-9), "every batch holds 2 samples");
-    }
-
-    [Test]
     public void MemoryMonitorReportsTheResidentSet()
     {
         (_, InMemoryLogger log) = RunMonitored();
