@@ -38,15 +38,15 @@ public sealed class CheckpointContents
 
     internal long? DataloaderSeed => _manifest.DataloaderSeed;
 
-    /// <summary>Loads the weights into <paramref name="model"/>.</summary>
+    /// <summary>Loads the weights into <paramref name="model"/>, except those named in <paramref name="skip"/>.</summary>
     /// <exception cref="CheckpointException">The weights do not fit the model.</exception>
-    public void LoadModel(nn.Module model, bool strict = true)
+    public void LoadModel(nn.Module model, bool strict = true, IList<string>? skip = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         try
         {
             using var reader = Reader("model.bin");
-            model.load(reader, strict);
+            model.load(reader, strict, skip);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
         {

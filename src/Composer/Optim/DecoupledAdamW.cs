@@ -16,7 +16,7 @@ namespace Composer.Optim;
 /// depend on a parameter's step count once per parameter) and disposes them; TorchSharp's own <c>Adam.step</c> leaves
 /// its scalars to the finalizer.
 /// </remarks>
-public sealed class DecoupledAdamW : AdamW
+public sealed class DecoupledAdamW : AdamW, IReportsParameterMetrics
 {
     /// <summary>Creates the optimizer.</summary>
     /// <param name="parameters">The parameters to train.</param>
@@ -66,4 +66,33 @@ public sealed class DecoupledAdamW : AdamW
             parameter.addcdiv_(state.exp_avg, denominator, stepSize);
         }
     }, closure);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Composer's metric functions: <c>l2_norm/moment</c> (of the first moment), <c>l2_norm/param</c>,
+    /// <c>l2_norm/update</c> (of <c>lr / (1 − β1^t) · m / (√v / √(1 − β2^t) + ε) − weightDecay · lr / initial lr · p</c>,
+    /// the step with the first group's options, as Composer computes it) and <c>l2_norm/grad</c>; and
+    /// <c>l2_norm/second_moment_sqrt</c>, the norm of √v. Nothing is added for a parameter that has not stepped yet.
+    /// </remarks>
+    public void ReportParameterMetrics(Parameter parameter, string name, IDictionary<string, Tensor> metrics)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        ArgumentNullException.ThrowIfNull(metrics);
+        if (!_state.TryGetValue(parameter.Handle, out var found) || found is not State state || state.step == 0) return;
+        Options options = ((ParamGroup)ParamGroups.First()).Options;
+        double lr = options.LearningRate!.Value, initial = options.InitialLearningRate;
+        double beta1 = options.beta1!.Value, beta2 = options.beta2!.Value, weightDecay = options.weight_decay!.Value;
+        double correction1 = 1 - Math.Pow(beta1, state.step), correction2 = 1 - Math.Pow(beta2, state.step);
+        using Tensor root = state.exp_avg_sq.sqrt();
+        using Tensor denominator = root / Math.Sqrt(correction2) + options.eps!.Value;
+        using Tensor direction = state.exp_avg / denominator * (lr / correction1);
+        double decay = initial != 0 ? lr / initial : 1.0;
+        using Tensor update = direction - parameter.detach() * (weightDecay * decay);
+        metrics[$"l2_norm/moment/{name}"] = linalg.vector_norm(state.exp_avg);
+        metrics[$"l2_norm/param/{name}"] = linalg.vector_norm(parameter.detach());
+        metrics[$"l2_norm/update/{name}"] = linalg.vector_norm(update);
+        metrics[$"l2_norm/second_moment_sqrt/{name}"] = linalg.vector_norm(root);
+        if (parameter.grad is { } grad)
+            using (grad) metrics[$"l2_norm/grad/{name}"] = linalg.vector_norm(grad);
+    }
 }
