@@ -9,7 +9,10 @@ namespace Composer.Loggers;
 
 /// <summary>
 /// Writes every logged value as a TensorBoard scalar, like <c>composer.loggers.TensorboardLogger</c>: the tag is the
-/// metric's name, the step the batch count. Open the folder with <c>tensorboard --logdir</c>.
+/// metric's name, the step the batch count. Logged images become one PNG grid per call (eight a row, gray as RGB, as
+/// PyTorch's <c>add_images</c>), and the hyperparameters go to the HParams dashboard (a <c>session_start_info</c>
+/// record, and a <c>session_end_info</c> with success at <see cref="Event.FitEnd"/>) as well as to text summaries.
+/// Open the folder with <c>tensorboard --logdir</c>.
 /// </summary>
 /// <remarks>
 /// <para>Each process writes one event file (TensorBoard's TFRecord framing of TorchSharp's <c>Event</c> protobufs):
@@ -23,6 +26,7 @@ public sealed class TensorBoardLogger : LoggerDestination, IStateful, IDisposabl
 {
     private static int s_files;
     private readonly Dictionary<string, double> _lastStepValues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object> _hyperparameters = new(StringComparer.Ordinal);
     private long _lastStep = -1;
     private FileStream? _file;
     private (long Step, Dictionary<string, double> Values)? _resumedAt;
@@ -76,12 +80,73 @@ public sealed class TensorBoardLogger : LoggerDestination, IStateful, IDisposabl
         foreach ((string name, object value) in hyperparameters)
         {
             string text = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
-            var e = new Tensorboard.Event { Step = 0, WallTime = Now(), Summary = torch.utils.tensorboard.Summary.text($"hparams/{name}", text) };
-            // Before a resumed run's purge they would be hidden with the interrupted run's values.
-            if (_heldForPurge is not null) _heldForPurge.Add(e);
-            else Write(e);
+            WriteOrHold(new Tensorboard.Event { Step = 0, WallTime = Now(), Summary = torch.utils.tensorboard.Summary.text($"hparams/{name}", text) });
         }
+        foreach ((string name, object value) in hyperparameters) _hyperparameters[name] = value;
+        WriteOrHold(new Tensorboard.Event { Step = 0, WallTime = Now(), Summary = HParams.SessionStart(_hyperparameters, Now()) });
         _file?.Flush();
+    }
+
+    /// <summary>Marks the HParams session as ended with success.</summary>
+    [OnEvent(Event.FitEnd)]
+    public void EndSession(State state)
+    {
+        if (_hyperparameters.Count == 0 || (RankZeroOnly && state.Rank != 0)) return;
+        Write(new Tensorboard.Event { Step = state.Timestamp.Batch, WallTime = Now(), Summary = HParams.SessionEnd(Now()) });
+        _file?.Flush();
+    }
+
+    /// <inheritdoc/>
+    public override void LogImages(Timestamp timestamp, string name, IReadOnlyList<LoggedImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0) return;
+        LoggedImage grid = Grid(images);
+        var summary = new Summary();
+        summary.Value.Add(new Summary.Types.Value
+        {
+            Tag = name,
+            Image = new Summary.Types.Image
+            {
+                Height = grid.Height,
+                Width = grid.Width,
+                Colorspace = grid.Channels,
+                EncodedImageString = ByteString.CopyFrom(Png.Encode(grid)),
+            },
+        });
+        Write(new Tensorboard.Event { Step = timestamp.Batch, WallTime = Now(), Summary = summary });
+        _file?.Flush();
+    }
+
+    /// <summary>
+    /// PyTorch's tensorboard <c>make_grid</c>: images of one size side by side, eight a row, rows as needed, no padding,
+    /// gray repeated into RGB; images of other sizes than the first are placed at their own size, cut to the cell.
+    /// </summary>
+    internal static LoggedImage Grid(IReadOnlyList<LoggedImage> images)
+    {
+        int height = images[0].Height, width = images[0].Width;
+        int columns = Math.Min(images.Count, 8), rows = (images.Count + columns - 1) / columns;
+        byte[] canvas = new byte[3 * height * rows * width * columns];
+        int stride = width * columns;
+        for (int i = 0; i < images.Count; i++)
+        {
+            LoggedImage image = images[i];
+            int top = i / columns * height, left = i % columns * width;
+            for (int y = 0; y < Math.Min(height, image.Height); y++)
+                for (int x = 0; x < Math.Min(width, image.Width); x++)
+                    for (int c = 0; c < 3; c++)
+                        canvas[c * height * rows * stride + (top + y) * stride + left + x] =
+                            image.Pixels[(y * image.Width + x) * image.Channels + (image.Channels == 3 ? c : 0)];
+        }
+        using var pixels = torch.tensor(canvas, [3, height * rows, stride]);
+        return new LoggedImage(pixels);
+    }
+
+    // Before a resumed run's purge, what is written at step 0 would be hidden with the interrupted run's values.
+    private void WriteOrHold(Tensorboard.Event e)
+    {
+        if (_heldForPurge is not null) _heldForPurge.Add(e);
+        else Write(e);
     }
 
     /// <inheritdoc/>
