@@ -28,6 +28,7 @@ public class SampleCommandLineTests
     [TestCase("TextClassification", "--recipe", "--epochs", "--max-tokens")]
     [TestCase("QuickStart", "--epochs")]
     [TestCase("FineTune", "--init", "--pair", "--duration", "--max-tokens", "--precision")]
+    [TestCase("TextGeneration", "--batches", "--context", "--alibi", "--greedy")]
     public void HelpListsTheFlagsAndExitsZero(string sample, params string[] flags)
     {
         Assert.That(File.Exists(Sample(sample)), Is.True, $"{sample} is built beside the tests");
@@ -45,6 +46,7 @@ public class SampleCommandLineTests
     [TestCase("FineTune", "--init", "random", "Argument 'random' not recognized")]
     [TestCase("FineTune", "--max-tokens", "600", "--max-tokens is at most 512")]
     [TestCase("FineTune", "--duration", "3xy", "--duration:")]
+    [TestCase("TextGeneration", "--batches", "0", "--batches must be at least 1")]
     public void ABadFlagIsAMessageAndExitCodeOneWithoutAStackTrace(string sample, string flag, string value, string message)
     {
         (int exitCode, string output) = Run(sample, flag, value);
@@ -69,5 +71,14 @@ public class SampleCommandLineTests
         {
             if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
         }
+    }
+
+    [Test]
+    public void TextGenerationTrainsTheGptAndPrintsPerplexityAndGenerations()
+    {
+        (int exitCode, string output) = Run("TextGeneration", "--batches", "20", "--alibi");
+        Assert.That(exitCode, Is.EqualTo(0), output);
+        Assert.That(output, Does.Match(@"20 batches in \d+ s: held-out perplexity \d+\.\d{2} \(uniform guessing: \d+\)"));
+        foreach (string prompt in new[] { "Re: |", "Subject: Free |", "Dear friend,|" }) Assert.That(output, Does.Contain(prompt));
     }
 }

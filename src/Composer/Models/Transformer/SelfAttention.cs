@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace Composer.Models.Transformer;
 
 /// <summary>
-/// Bidirectional multi-head self-attention (BERT's <c>BertSelfAttention</c> with its output projection): padding keys
-/// are masked out, and an additive attention bias, such as ALiBi's (<see cref="Functional.AlibiBias"/>), can be set.
+/// Multi-head self-attention (BERT's <c>BertSelfAttention</c> with its output projection): bidirectional, or causal
+/// (GPT's: a token attends to itself and the tokens before it); padding keys are masked out, and an additive attention
+/// bias, such as ALiBi's (<see cref="Functional.AlibiBias"/>), can be set.
 /// </summary>
 public sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
 {
@@ -15,8 +16,13 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     private Tensor? attention_bias;
 
     /// <summary>Creates the layer for <paramref name="dimension"/>-wide tokens split over <paramref name="heads"/> heads.</summary>
-    public SelfAttention(long dimension, long heads, double dropout = 0.1) : base(nameof(SelfAttention))
+    /// <param name="dimension">The token width.</param>
+    /// <param name="heads">The number of heads.</param>
+    /// <param name="dropout">Dropout on the attention weights while training.</param>
+    /// <param name="causal">Each token attends only to itself and the tokens before it.</param>
+    public SelfAttention(long dimension, long heads, double dropout = 0.1, bool causal = false) : base(nameof(SelfAttention))
     {
+        Causal = causal;
         if (heads < 1 || dimension % heads != 0)
             throw new ArgumentException($"The width {dimension} must split evenly over {heads} heads.", nameof(heads));
         Heads = heads;
@@ -30,6 +36,9 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
 
     /// <summary>The number of heads.</summary>
     public long Heads { get; }
+
+    /// <summary>True when a token attends only to itself and the tokens before it.</summary>
+    public bool Causal { get; }
 
     /// <summary>The additive bias on the attention scores, [1, heads, L, L] cropped to the sequence; null for none.</summary>
     public Tensor? AttentionBias => attention_bias;
@@ -60,6 +69,12 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
                 throw new InvalidOperationException($"The sequence of {t} tokens is longer than the attention bias ({attention_bias.shape[2]}); apply ALiBi with a larger maxSequenceLength.");
             Tensor positional = attention_bias.narrow(2, 0, t).narrow(3, 0, t).to_type(x.dtype);
             bias = bias is null ? positional : bias + positional;
+        }
+        if (Causal)
+        {
+            Tensor future = ones(t, t, dtype: ScalarType.Bool, device: x.device).triu(1);
+            Tensor causal = zeros(t, t, dtype: x.dtype, device: x.device).masked_fill(future, -1e9).view(1, 1, t, t);
+            bias = bias is null ? causal : bias + causal;
         }
         Tensor attended = nn.functional.scaled_dot_product_attention(
             Split(query), Split(key), Split(value), bias, training ? _dropout : 0, false);
