@@ -19,6 +19,10 @@ internal sealed record Options
 
     public bool Wandb { get; init; }
 
+    public string? Mlflow { get; init; }
+
+    public bool Monitors { get; init; }
+
     public string Model { get; init; } = "cnn";
 
     public Composer.Core.Precision Precision { get; init; }
@@ -51,6 +55,8 @@ internal sealed record Options
         Threads = parsed.GetValue(Flags.Threads),
         Verbose = parsed.GetValue(Flags.Verbose),
         Wandb = parsed.GetValue(Flags.Wandb),
+        Mlflow = parsed.GetValue(Flags.Mlflow),
+        Monitors = parsed.GetValue(Flags.Monitors),
         Model = parsed.GetValue(Flags.Model)!,
         Precision = PrecisionOf(parsed.GetValue(Flags.Precision)!),
     };
@@ -105,6 +111,16 @@ internal sealed record Options
             Description = "log each run to Weights & Biases (offline run folders under ./wandb, with a table of 100 test digits, " +
                 "truth and prediction; upload with `wandb sync`)",
         };
+        public static readonly Option<string?> Mlflow = new("--mlflow")
+        {
+            Description = "log each run to MLflow: a folder (MLflow's file store; `mlflow ui --backend-store-uri <folder>` shows it) " +
+                "or a tracking server's http(s):// URI",
+        };
+        public static readonly Option<bool> Monitors = new("--monitors")
+        {
+            Description = "add the monitors: throughput (SpeedMonitor), system metrics, optimizer norms and learning rates, every 50 batches, " +
+                "to the loggers --wandb and --mlflow turn on",
+        };
         public static readonly Option<string> Model = new("--model")
         {
             Description = "the network: cnn (Composer's MNIST CNN) or resnet; the surgery recipe always uses resnet",
@@ -117,7 +133,8 @@ internal sealed record Options
             DefaultValueFactory = _ => "fp32",
         };
 
-        public static Option[] All => [Recipes, Seeds, Target, MaxEpochs, EvalInterval, BatchSize, Optimizer, LearningRate, Threads, Verbose, Wandb, Model, Precision];
+        public static Option[] All =>
+            [Recipes, Seeds, Target, MaxEpochs, EvalInterval, BatchSize, Optimizer, LearningRate, Threads, Verbose, Wandb, Mlflow, Monitors, Model, Precision];
 
         static Flags()
         {

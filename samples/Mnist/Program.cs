@@ -12,6 +12,7 @@ using Composer.Models;
 using Composer.Optim;
 using MnistSample;
 using Composer.Distributed;
+using Composer.Loggers.MLFlow;
 using Composer.Loggers.WandB;
 using Spectre.Console;
 using System.CommandLine;
@@ -127,8 +128,11 @@ Run Train(string recipe, int seed)
         Device = CPU,
         Precision = options.Precision,
         // The same reporting for every recipe, as Composer's callbacks=[...] and loggers=[...].
-        Callbacks = [stopper, new EvalPrinter(options.Verbose), new DigitPredictions(options.Wandb)],
-        Loggers = [wandb],
+        Callbacks = [stopper, new EvalPrinter(options.Verbose), new DigitPredictions(options.Wandb), .. Monitors()],
+        Loggers = options.Mlflow is { } mlflowUri
+            ? [wandb, new MLFlowLogger(experimentName: "composer-net-mnist", runName: $"{recipe}-seed{seed}", trackingUri: mlflowUri,
+                tags: new Dictionary<string, string> { ["recipe"] = recipe })]
+            : [wandb],
     };
     Trainer trainer = recipes[recipe].Create(trainerOptions);
     var clock = Stopwatch.StartNew();
@@ -137,8 +141,15 @@ Run Train(string recipe, int seed)
     double accuracy = result.Metric("test", "Accuracy");
     model.Dispose();
     if (options.Wandb && leader) Console.WriteLine($"W&B run: {wandb.RunFolder}");
+    if (trainerOptions.Loggers!.OfType<MLFlowLogger>().FirstOrDefault() is { RunId: { } runId } mlflow && leader)
+        Console.WriteLine($"MLflow run: {runId} in experiment {mlflow.ExperimentId} at {mlflow.TrackingUri}");
     return new Run(recipe, seed, clock.Elapsed.TotalSeconds, result.Timestamp.Batch, accuracy, stopper.ReachedAt is not null);
 }
+
+// --monitors: the monitors that can be given at run time (their events are outside the training step), every 50 batches.
+Callback[] Monitors() => options.Monitors
+    ? [new SpeedMonitor(windowSize: 50), new SystemMetricsMonitor(interval: 50), new OptimizerMonitor(batchLogInterval: 50), new LRMonitor()]
+    : [];
 
 // The surgery methods need a network with residual blocks, strided convolutions and batch norms: the small ResNet.
 nn.Module<Tensor, Tensor> ModelFor(string recipe) => recipe == "surgery" || options.Model == "resnet" ? new ResNet() : MnistModel.Cnn();

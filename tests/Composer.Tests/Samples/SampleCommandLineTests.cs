@@ -24,7 +24,7 @@ public class SampleCommandLineTests
         return (process.ExitCode, output.Result + errors.Result);
     }
 
-    [TestCase("Mnist", "--recipe", "--seeds", "--wandb")]
+    [TestCase("Mnist", "--recipe", "--seeds", "--wandb", "--mlflow", "--monitors")]
     [TestCase("TextClassification", "--recipe", "--epochs", "--max-tokens")]
     [TestCase("QuickStart", "--epochs")]
     [TestCase("FineTune", "--init", "--pair", "--duration", "--max-tokens", "--precision")]
