@@ -107,16 +107,24 @@ public class MonitorTests : FolderTests
             Assert.That(Logged("kurtosis"), Is.EqualTo(expected.Kurtosis).Within(1e-4), name);
         }
 
-        // Between intervals the handlers allocate nothing (batch 6 is not due at a 4-batch interval).
-        var quiet = new ActivationMonitor("4ba");
-        quiet.Attach(trainer.State, trainer.Logger);
-        quiet.Detach(trainer.State);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
+        // Between intervals the monitors' handlers allocate nothing: batch 6 is not due at a 4-batch interval, and the
+        // system monitor's first reading is taken before counting.
+        var activations = new ActivationMonitor("4ba");
+        var optimizerMonitor = new OptimizerMonitor(batchLogInterval: 4);
+        var images = new ImageVisualizer("4ba");
+        var system = new SystemMetricsMonitor(interval: 1000);
+        system.AtBatch(trainer.State, trainer.Logger);
+        void Between()
         {
-            quiet.Attach(trainer.State, trainer.Logger);
-            quiet.Detach(trainer.State);
+            activations.Attach(trainer.State, trainer.Logger);
+            activations.Detach(trainer.State);
+            optimizerMonitor.LogNorms(trainer.State, trainer.Logger);
+            images.BeforeForward(trainer.State, trainer.Logger);
+            system.AtBatch(trainer.State, trainer.Logger);
         }
+        Between();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) Between();
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
 
