@@ -9,7 +9,7 @@ using static TorchSharp.torch.optim.lr_scheduler;
 namespace Composer;
 
 /// <summary>What to train and for how long: the arguments of Composer's <c>Trainer</c>.</summary>
-public sealed class TrainerOptions
+public sealed record TrainerOptions
 {
     /// <summary>The model to train.</summary>
     public required ComposerModel Model { get; init; }

@@ -194,12 +194,8 @@ public class MonitorTests : FolderTests
     public void WithDecoupledAdamWTheMonitorLogsEveryKindWithAGlobalTotal()
     {
         var log = new InMemoryLogger();
-        var options = Fixed("2ba", loggers: [log]);
-        var trainer = new BareOptionsTrainer(new TrainerOptions
-        {
-            Model = options.Model, TrainDataloader = options.TrainDataloader, MaxDuration = options.MaxDuration, LogInterval = 1,
-            Optimizer = new DecoupledAdamW(options.Model.parameters(), lr: 0.01), Callbacks = [new OptimizerMonitor(batchLogInterval: 1)], Loggers = [log],
-        });
+        var options = Fixed("2ba", callbacks: [new OptimizerMonitor(batchLogInterval: 1)], loggers: [log]);
+        var trainer = new BareOptionsTrainer(options with { Optimizer = new DecoupledAdamW(options.Model.parameters(), lr: 0.01) });
         trainer.Fit();
         foreach (string kind in new[] { "grad", "moment", "second_moment_sqrt", "param", "update" })
         {
@@ -326,12 +322,7 @@ public class MonitorTests : FolderTests
         string folder = Folder();
         var files = new RecordingDestination();
         var snapshot = new MemorySnapshot(skipBatches: 1, interval: "2ba", folder: Path.Combine(folder, "{run_name}"));
-        var options = Fixed("6ba", callbacks: [snapshot], loggers: [files]);
-        new BareOptionsTrainer(new TrainerOptions
-        {
-            Model = options.Model, TrainDataloader = options.TrainDataloader, MaxDuration = options.MaxDuration, Optimizer = options.Optimizer,
-            RunName = "snap", Callbacks = options.Callbacks, Loggers = options.Loggers,
-        }).Fit();
+        new BareOptionsTrainer(Fixed("6ba", callbacks: [snapshot], loggers: [files]) with { RunName = "snap" }).Fit();
         Assert.That(snapshot.SnapshotPath, Is.EqualTo(Path.Combine(folder, "snap", "rank0.3.memory_snapshot.json")), "batch 1 skipped, then 2 more");
         var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(snapshot.SnapshotPath!)).RootElement;
         Assert.That(json.GetProperty("rss_bytes").GetInt64(), Is.GreaterThan(10 << 20));

@@ -29,13 +29,9 @@ public class SpeedMonitorTests
         public override IReadOnlyDictionary<string, Metric> CreateMetrics(bool isTrain) => _inner.CreateMetrics(isTrain);
     }
 
-    private static TrainerOptions With(TrainerOptions o, SpeedMonitor monitor, InMemoryLogger log, ComposerModel? model = null) => new()
+    private static TrainerOptions With(TrainerOptions o, SpeedMonitor monitor, InMemoryLogger log, ComposerModel? model = null) => o with
     {
         Model = model ?? o.Model,
-        TrainDataloader = o.TrainDataloader,
-        EvalDataloader = o.EvalDataloader,
-        EvalInterval = o.EvalInterval,
-        MaxDuration = o.MaxDuration,
         Optimizer = model is null ? o.Optimizer : TorchSharp.torch.optim.SGD(model.parameters(), 0.1),
         Seed = 7,
         Callbacks = [monitor],

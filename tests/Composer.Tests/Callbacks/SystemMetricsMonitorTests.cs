@@ -14,12 +14,7 @@ public class SystemMetricsMonitorTests
     {
         if (!File.Exists("/proc/meminfo")) Assert.Ignore("Linux's /proc is needed.");
         var log = new InMemoryLogger();
-        var o = TestSetup.Options("2ep", withEval: false);
-        new BareOptionsTrainer(new TrainerOptions
-        {
-            Model = o.Model, TrainDataloader = o.TrainDataloader, MaxDuration = o.MaxDuration, Optimizer = o.Optimizer,
-            Callbacks = [new SystemMetricsMonitor(interval: 2)], Loggers = [log],
-        }).Fit();
+        new BareOptionsTrainer(TestSetup.Options("2ep", withEval: false, callbacks: [new SystemMetricsMonitor(interval: 2)], loggers: [log])).Fit();
 
         // 6 batches, read at the start of the 1st, 3rd and 5th.
         Assert.That(log.Data["cpu_memory_total"].Select(v => v.Timestamp.Batch), Is.EqualTo(new long[] { 0, 2, 4 }));

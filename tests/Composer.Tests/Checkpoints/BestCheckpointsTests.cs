@@ -52,7 +52,7 @@ public class BestCheckpointsTests : FolderTests
         var best = new BestCheckpoints(folder, keep: 1);
         var options = TestSetup.Options("8ep", evalInterval: "1ep", callbacks: [best]);
         Assert.That(best.LoadBestAtEnd, Is.False);
-        new BareOptionsTrainer(With(options, loadBest: true)).Fit();
+        new BareOptionsTrainer(options with { LoadBestModelAtEnd = true }).Fit();
         Assert.That(best.LoadBestAtEnd, Is.True);
         Assert.That(best.Best[0].File, Is.Not.EqualTo("best-ep8-ba24.ckpt"), "the best is not the last batch's, so the weights tell");
         torch.manual_seed(99);
@@ -61,22 +61,9 @@ public class BestCheckpointsTests : FolderTests
         foreach ((string name, Tensor weight) in options.Model.state_dict())
             Assert.That(fresh.state_dict()[name].equal(weight).all().item<bool>(), name);
 
-        var error = Assert.Throws<ArgumentException>(() => new BareOptionsTrainer(With(TestSetup.Options("1ep"), loadBest: true)));
+        var error = Assert.Throws<ArgumentException>(() => new BareOptionsTrainer(TestSetup.Options("1ep") with { LoadBestModelAtEnd = true }));
         Assert.That(error!.Message, Does.Contain("but it has 0; give one"));
     }
-
-    private static TrainerOptions With(TrainerOptions options, bool loadBest) => new()
-    {
-        Model = options.Model,
-        TrainDataloader = options.TrainDataloader,
-        EvalDataloader = options.EvalDataloader,
-        EvalInterval = options.EvalInterval,
-        MaxDuration = options.MaxDuration,
-        Optimizer = options.Optimizer,
-        Seed = options.Seed,
-        Callbacks = options.Callbacks,
-        LoadBestModelAtEnd = loadBest,
-    };
 
     [Test]
     public void AMonitorThatIsNeverLoggedIsAnErrorNamingWhatWas()

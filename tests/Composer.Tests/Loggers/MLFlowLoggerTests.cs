@@ -19,15 +19,10 @@ public class MLFlowLoggerTests : FolderTests
     private static (InMemoryLogger Log, MLFlowLogger MLflow) Run(MLFlowLogger mlflow, string? checkpoints = null)
     {
         var log = new InMemoryLogger();
-        var o = TestSetup.Options("2ep", evalInterval: "1ep", logInterval: 1);
         List<Callback> callbacks = [new LRMonitor()];
         if (checkpoints is not null) callbacks.Add(new CheckpointSaver(checkpoints));
-        new BareOptionsTrainer(new TrainerOptions
-        {
-            Model = o.Model, TrainDataloader = o.TrainDataloader, EvalDataloader = o.EvalDataloader, EvalInterval = o.EvalInterval,
-            MaxDuration = o.MaxDuration, Optimizer = o.Optimizer, Seed = 7, LogInterval = 1, RunName = "mlflow-test",
-            Callbacks = callbacks, Loggers = [log, mlflow],
-        }).Fit();
+        var options = TestSetup.Options("2ep", evalInterval: "1ep", callbacks: callbacks, loggers: [log, mlflow], logInterval: 1);
+        new BareOptionsTrainer(options with { RunName = "mlflow-test" }).Fit();
         return (log, mlflow);
     }
 

@@ -12,12 +12,7 @@ public class SlackLoggerTests
     private static InMemoryLogger Run(SlackLogger slack)
     {
         var log = new InMemoryLogger();
-        var o = TestSetup.Options("2ep", evalInterval: "1ep");
-        new BareOptionsTrainer(new TrainerOptions
-        {
-            Model = o.Model, TrainDataloader = o.TrainDataloader, EvalDataloader = o.EvalDataloader, EvalInterval = o.EvalInterval,
-            MaxDuration = o.MaxDuration, Optimizer = o.Optimizer, Seed = 7, LogInterval = 1, Loggers = [log, slack],
-        }).Fit();
+        new BareOptionsTrainer(TestSetup.Options("2ep", evalInterval: "1ep", loggers: [log, slack], logInterval: 1)).Fit();
         return log;
     }
 

@@ -40,12 +40,7 @@ public class TensorBoardImagesAndHParamsTests : FolderTests
     {
         string folder = Folder();
         using var logger = new TensorBoardLogger(folder);
-        var o = TestSetup.Options("1ep", withEval: false);
-        new BareOptionsTrainer(new TrainerOptions
-        {
-            Model = o.Model, TrainDataloader = o.TrainDataloader, MaxDuration = o.MaxDuration, Optimizer = o.Optimizer, Seed = 7, RunName = "hp",
-            Loggers = [logger],
-        }).Fit();
+        new BareOptionsTrainer(TestSetup.Options("1ep", withEval: false, loggers: [logger]) with { RunName = "hp" }).Fit();
         logger.Dispose();
 
         var values = TensorBoardEvents.ReadEvents(Directory.GetFiles(folder).Single()).Where(e => e.Summary is not null)

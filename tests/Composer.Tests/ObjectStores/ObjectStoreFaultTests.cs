@@ -37,8 +37,11 @@ public class ObjectStoreFaultTests(string kind) : FolderTests
         using ObjectStore store = Emulators.Store(kind, bucket, through: proxy.Uri, attempts: 6, backoffSeconds: 0.2);
         string local = Folder();
         var saver = new CheckpointSaver($"{kind}://{bucket}/run", filename: "b{batch}.ckpt", saveInterval: "2ba", localFolder: local, objectStore: store);
-        var trainer = new Training.BareOptionsTrainer(ObjectStoreTests.With(CheckpointSetup.Options(maxDuration: "6ba"), runName: "r",
-            callbacks: [saver, new StopTheStore(saver, proxy, TimeSpan.FromSeconds(1))]));
+        var trainer = new Training.BareOptionsTrainer(CheckpointSetup.Options(maxDuration: "6ba") with
+        {
+            RunName = "r",
+            Callbacks = [saver, new StopTheStore(saver, proxy, TimeSpan.FromSeconds(1))],
+        });
 
         trainer.Fit();
 
@@ -60,8 +63,11 @@ public class ObjectStoreFaultTests(string kind) : FolderTests
         using ObjectStore store = Emulators.Store(kind, bucket, through: proxy.Uri, attempts: 3, backoffSeconds: 0.05);
         string local = Folder();
         var saver = new CheckpointSaver($"{kind}://{bucket}/run", filename: "b{batch}.ckpt", saveInterval: "2ba", localFolder: local, objectStore: store);
-        var trainer = new Training.BareOptionsTrainer(ObjectStoreTests.With(CheckpointSetup.Options(maxDuration: "6ba"), runName: "r",
-            callbacks: [saver, new StopTheStore(saver, proxy, downFor: null)]));
+        var trainer = new Training.BareOptionsTrainer(CheckpointSetup.Options(maxDuration: "6ba") with
+        {
+            RunName = "r",
+            Callbacks = [saver, new StopTheStore(saver, proxy, downFor: null)],
+        });
 
         var stderr = new StringWriter();
         TextWriter original = Console.Error;
@@ -100,8 +106,12 @@ public class ObjectStoreFaultTests(string kind) : FolderTests
         using ObjectStore store = Emulators.Store(kind, bucket, through: proxy.Uri, attempts: 2, backoffSeconds: 0.05);
         var uploader = new RemoteUploaderDownloader($"{kind}://{bucket}", objectStore: store);
         var saver = new CheckpointSaver(Folder(), saveInterval: "2ba");
-        var trainer = new Training.BareOptionsTrainer(ObjectStoreTests.With(CheckpointSetup.Options(maxDuration: "4ba"), runName: "r",
-            callbacks: [saver], loggers: [uploader]));
+        var trainer = new Training.BareOptionsTrainer(CheckpointSetup.Options(maxDuration: "4ba") with
+        {
+            RunName = "r",
+            Callbacks = [saver],
+            Loggers = [uploader],
+        });
         proxy.StopAfter(0);
         var error = Assert.Throws<ObjectStoreException>(() => trainer.Fit());
         Assert.That(error!.Message, Does.Contain("2 upload job(s) failed")
@@ -120,7 +130,12 @@ public class ObjectStoreFaultTests(string kind) : FolderTests
         try
         {
             var error = Assert.Throws<ObjectStoreException>(() => new ResumableTrainer(new MixUp(), new Ema("3ba"), new CheckpointSaver(Folder()), new Interruption(),
-                ObjectStoreTests.With(CheckpointSetup.Options(maxDuration: "2ba"), loadPath: $"{kind}://{bucket}/run/big.ckpt", cache: cache, store: store)));
+                CheckpointSetup.Options(maxDuration: "2ba") with
+                {
+                    LoadPath = $"{kind}://{bucket}/run/big.ckpt",
+                    LoadCacheFolder = cache,
+                    LoadObjectStore = store,
+                }));
             Assert.That(error!.Message, Does.Contain("is 0.5 MiB").And.Contain($"the cache folder {Path.Combine(cache, kind, bucket, "run")}")
                 .And.Contain("LoadCacheFolder"));
             Assert.That(Directory.GetFiles(cache, "*", SearchOption.AllDirectories), Is.Empty, "no partial download");

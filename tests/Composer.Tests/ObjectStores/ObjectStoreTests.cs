@@ -57,7 +57,7 @@ public class ObjectStoreTests(string kind) : FolderTests
         var saver = new CheckpointSaver($"{kind}://{bucket}/runs/{{run_name}}", filename: "b{batch}.ckpt", saveInterval: "2ba",
             numCheckpointsToKeep: 2, localFolder: local, objectStore: store);
         var options = CheckpointSetup.Options(maxDuration: "7ba");
-        var trainer = new ResumableTrainer(new MixUp(), new Ema("3ba"), saver, new Interruption(), With(options, runName: "r"));
+        var trainer = new ResumableTrainer(new MixUp(), new Ema("3ba"), saver, new Interruption(), options with { RunName = "r" });
         trainer.Fit();
 
         // Saved at 2, 4, 6 and 7; the newest two are kept in the store as in the local folder.
@@ -71,7 +71,7 @@ public class ObjectStoreTests(string kind) : FolderTests
         // LoadPath through the pointer: downloaded into the cache folder, then loaded.
         string cache = Folder();
         var loaded = new ResumableTrainer(new MixUp(), new Ema("3ba"), new CheckpointSaver(Folder()), new Interruption(),
-            With(CheckpointSetup.Options(seed: 99, maxDuration: "7ba"), loadPath: $"{kind}://{bucket}/runs/r/latest.ckpt.symlink", cache: cache, store: store));
+            CheckpointSetup.Options(seed: 99, maxDuration: "7ba") with { LoadPath = $"{kind}://{bucket}/runs/r/latest.ckpt.symlink", LoadCacheFolder = cache, LoadObjectStore = store });
         Assert.That(loaded.State.Timestamp.Batch, Is.EqualTo(7));
         Assert.That(Weights(loaded), Is.EqualTo(Weights(trainer)));
         Assert.That(File.Exists(Path.Combine(cache, kind, bucket, "runs", "r", "b7.ckpt")), Is.True, "<cache>/<scheme>/<bucket>/<name>");
@@ -147,22 +147,4 @@ public class ObjectStoreTests(string kind) : FolderTests
         File.Delete(path);
         return text;
     }
-
-    internal static TrainerOptions With(TrainerOptions options, string? runName = null, string? loadPath = null, string? cache = null, ObjectStore? store = null,
-        IReadOnlyList<Callback>? callbacks = null, IReadOnlyList<Composer.Loggers.LoggerDestination>? loggers = null, bool autoresume = false) => new()
-    {
-        Model = options.Model,
-        TrainDataloader = options.TrainDataloader,
-        MaxDuration = options.MaxDuration,
-        Optimizer = options.Optimizer,
-        Schedulers = options.Schedulers,
-        Seed = options.Seed,
-        RunName = runName,
-        Autoresume = options.Autoresume || autoresume,
-        Callbacks = callbacks,
-        Loggers = loggers,
-        LoadPath = loadPath,
-        LoadCacheFolder = cache,
-        LoadObjectStore = store,
-    };
 }

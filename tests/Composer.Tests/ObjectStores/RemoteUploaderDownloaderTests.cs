@@ -15,8 +15,12 @@ public class RemoteUploaderDownloaderTests : FolderTests
         string local = Folder();
         var uploader = new RemoteUploaderDownloader(bucket, filePathFormatString: "/{run_name}/rank{rank}-of-{world_size}/{remote_file_name}");
         var saver = new CheckpointSaver(local, saveInterval: "2ba");
-        var trainer = new Training.BareOptionsTrainer(ObjectStoreTests.With(CheckpointSetup.Options(maxDuration: "4ba"), runName: "r",
-            callbacks: [saver], loggers: [uploader]));
+        var trainer = new Training.BareOptionsTrainer(CheckpointSetup.Options(maxDuration: "4ba") with
+        {
+            RunName = "r",
+            Callbacks = [saver],
+            Loggers = [uploader],
+        });
         trainer.Fit();
 
         string[] uploaded = Directory.GetFiles(bucket, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(bucket, f)).Order().ToArray();
