@@ -14,12 +14,13 @@ public partial class PrecisionTrainer;
 
 /// <summary>
 /// One model trained by the generated Trainer in one precision, with Adam at 1e-3 and one intra-op thread: the MNIST
-/// MLP, the MNIST CNN or the small ResNet on MNIST digits (batch 64), or the text classifier on random token ids
-/// (batch 32 of 128 tokens, a 5,000-token vocabulary, width 128, 2 layers).
+/// MLP, Composer's MNIST CNN, PyTorch's MNIST example CNN (<c>torch-cnn</c>: the network of the issue's probe, 32 and
+/// 64 channels and a 9,216-wide linear layer) or the small ResNet on MNIST digits (batch 64), or the text classifier on
+/// random token ids (batch 32 of 128 tokens, a 5,000-token vocabulary, width 128, 2 layers).
 /// </summary>
 internal sealed class PrecisionWorkload
 {
-    public static readonly string[] Models = ["mlp", "cnn", "resnet", "text"];
+    public static readonly string[] Models = ["mlp", "cnn", "torch-cnn", "resnet", "text"];
 
     private readonly PrecisionTrainer _trainer;
 
@@ -47,6 +48,7 @@ internal sealed class PrecisionWorkload
             {
                 "mlp" => MnistModel.Mlp(),
                 "cnn" => MnistModel.Cnn(),
+                "torch-cnn" => TorchExampleCnn(),
                 "resnet" => new ResNet(),
                 _ => throw new ArgumentException($"Unknown model {model}; use {string.Join(", ", Models)}.", nameof(model)),
             }, numClasses: 10);
@@ -63,6 +65,20 @@ internal sealed class PrecisionWorkload
             Precision = precision,
         });
     }
+
+    // PyTorch's examples/mnist/main.py network (its log_softmax is in the classifier's cross entropy).
+    private static nn.Module<Tensor, Tensor> TorchExampleCnn() => nn.Sequential(
+        ("conv1", nn.Conv2d(1, 32, 3)),
+        ("relu1", nn.ReLU()),
+        ("conv2", nn.Conv2d(32, 64, 3)),
+        ("relu2", nn.ReLU()),
+        ("pool", nn.MaxPool2d(2)),
+        ("dropout1", nn.Dropout(0.25)),
+        ("flatten", nn.Flatten()),
+        ("fc1", nn.Linear(9216, 128)),
+        ("relu3", nn.ReLU()),
+        ("dropout2", nn.Dropout(0.5)),
+        ("fc2", nn.Linear(128, 10)));
 
     /// <summary>Trains <paramref name="batches"/> more batches.</summary>
     public void Train(int batches)
