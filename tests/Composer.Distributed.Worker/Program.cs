@@ -30,6 +30,7 @@ var result = scenario switch
     "metrics" => Scenarios.Metrics(world),
     "best" => Scenarios.Best(Option("folder", output)),
     "remote" => Scenarios.Remote(Option),
+    "trackers" => Scenarios.Trackers(world, Option("folder", output)),
     _ => throw new ArgumentException($"Unknown scenario {scenario}."),
 };
 result["rank"] = world.Rank;
@@ -184,6 +185,34 @@ internal static class Scenarios
             ["samples"] = fit.Timestamp.Sample,
             ["optimizerStateBytes"] = stateBytes.Bytes,
             ["shardOf"] = trainerOptions.TrainDataloader.ShardLength,
+        };
+    }
+
+    // MLflow and the system monitor under several processes: one MLflow run (rank 0's), and the monitor's gathers at
+    // the same training batches on every rank; 101 evaluation samples give the ranks unequal evaluation shards.
+    public static Dictionary<string, object> Trackers(ICommunicator world, string folder)
+    {
+        torch.manual_seed(3);
+        var model = new ComposerClassifier(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)), numClasses: 4);
+        using var mlflow = new Composer.Loggers.MLFlow.MLFlowLogger(experimentName: "ranks", trackingUri: Path.Combine(folder, "mlruns"));
+        var log = new Composer.Loggers.InMemoryLogger();
+        new BareWorkerTrainer(new TrainerOptions
+        {
+            Model = model,
+            TrainDataloader = new DataLoader(new SyntheticBatchPairDataset(64, [8], numClasses: 4, seed: 1), 8, shuffle: true),
+            EvalDataloader = new DataLoader(new SyntheticBatchPairDataset(101, [8], numClasses: 4, seed: 2), batchSize: 8),
+            MaxDuration = Time.Parse("2ep"),
+            EvalInterval = Time.Parse("1ep"),
+            OptimizerFactory = parameters => optim.SGD(parameters, 0.1),
+            Seed = 17,
+            LogInterval = 1,
+            Callbacks = [new SystemMetricsMonitor(interval: 1)],
+            Loggers = [mlflow, log],
+        }).Fit();
+        return new()
+        {
+            ["runId"] = mlflow.RunId ?? "",
+            ["cpuReadings"] = log.Data.TryGetValue("cpu_memory_total", out var readings) ? readings.Count : 0,
         };
     }
 

@@ -21,7 +21,8 @@ namespace Composer.Callbacks;
 /// (<c>libnvidia-ml.so.1</c>, loaded when present: on a CPU machine there are simply no GPU values). With several
 /// processes the GPU values are gathered from every rank and, as Composer's, only each one's minimum and maximum are
 /// logged with the rank in the name (<c>min_gpu_percentage_rank_0</c>), or every rank's with <c>logAllData</c>
-/// (<c>gpu_percentage_rank_1</c>). CPU percentages are over the time since the previous reading (0 at the first).
+/// (<c>gpu_percentage_rank_1</c>); during evaluation and prediction each rank logs its own, as ranks may see different
+/// numbers of those batches. CPU percentages are over the time since the previous reading (0 at the first).
 /// </remarks>
 public sealed class SystemMetricsMonitor : Callback
 {
@@ -48,21 +49,23 @@ public sealed class SystemMetricsMonitor : Callback
 
     /// <summary>At a training batch's start.</summary>
     [OnEvent(Event.BatchStart)]
-    public void AtBatch(State state, Logger logger) => MaybeLog(state, logger);
+    public void AtBatch(State state, Logger logger) => MaybeLog(state, logger, gather: true);
 
     /// <summary>At an evaluation batch's start.</summary>
     [OnEvent(Event.EvalBatchStart)]
-    public void AtEvalBatch(State state, Logger logger) => MaybeLog(state, logger);
+    public void AtEvalBatch(State state, Logger logger) => MaybeLog(state, logger, gather: false);
 
     /// <summary>At a prediction batch's start.</summary>
     [OnEvent(Event.PredictBatchStart)]
-    public void AtPredictBatch(State state, Logger logger) => MaybeLog(state, logger);
+    public void AtPredictBatch(State state, Logger logger) => MaybeLog(state, logger, gather: false);
 
-    private void MaybeLog(State state, Logger logger)
+    // Ranks may hold different numbers of evaluation and prediction batches, so only training batches gather: a
+    // collective that one rank skips would wait for ever.
+    private void MaybeLog(State state, Logger logger, bool gather)
     {
         if (_batches++ % Interval != 0) return;
         _metrics.Clear();
-        ReadGpu(state);
+        ReadGpu(state, gather);
         ReadCpu();
         ReadMemory();
         ReadDisk();
@@ -71,10 +74,10 @@ public sealed class SystemMetricsMonitor : Callback
         logger.LogMetrics(_metrics);
     }
 
-    private void ReadGpu(State state)
+    private void ReadGpu(State state, bool gather)
     {
         // Every rank takes part in the gather, with NaN where it has no reading, so the collective never hangs.
-        int world = state.Communicator.WorldSize;
+        int world = gather ? state.Communicator.WorldSize : 1;
         Utils.Nvml.Reading? reading = state.Device.type == DeviceType.CUDA || Utils.Nvml.Available
             ? Utils.Nvml.Read(state.Communicator.LocalRank)
             : null;
@@ -89,7 +92,8 @@ public sealed class SystemMetricsMonitor : Callback
         }
         for (int k = 0; k < GpuKeys.Length; k++)
         {
-            var values = Enumerable.Range(0, world).Select(rank => (Rank: rank, Value: all[rank * 4 + k])).Where(v => !double.IsNaN(v.Value)).ToList();
+            int offset = gather ? 0 : state.Rank;
+            var values = Enumerable.Range(0, world).Select(rank => (Rank: rank + offset, Value: all[rank * 4 + k])).Where(v => !double.IsNaN(v.Value)).ToList();
             if (values.Count == 0) continue;
             if (LogAllData)
             {

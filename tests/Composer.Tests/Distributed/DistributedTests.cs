@@ -74,6 +74,20 @@ public class DistributedTests : FolderTests
     }
 
     [Test]
+    public void UnderTwoProcessesMLflowHasOneRunAndTheSystemMonitorNeverWaitsForAMissingRank()
+    {
+        string folder = Folder();
+        Outcome run = Run(2, "trackers", $"folder={folder}");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        Assert.That(run.Ranks.Select(r => r.GetProperty("runId").GetString()), Is.EqualTo(new[] { run.Ranks[0].GetProperty("runId").GetString(), "" }),
+            "rank 0 alone started a run");
+        string experiment = Directory.GetDirectories(Path.Combine(folder, "mlruns")).Single(d => Path.GetFileName(d) is not ("0" or ".trash"));
+        Assert.That(Directory.GetDirectories(experiment), Has.Length.EqualTo(1), "one run folder");
+        // Rank 0 logs: 8 training batches (4 of 8 samples a rank, 2 epochs) and its evaluation batches.
+        Assert.That(run.Ranks[0].GetProperty("cpuReadings").GetInt32(), Is.GreaterThanOrEqualTo(8));
+    }
+
+    [Test]
     public void TwoProcessesOfBatch32EqualOneProcessOfBatch64()
     {
         Outcome alone = Run(null, "train", "batch=64");

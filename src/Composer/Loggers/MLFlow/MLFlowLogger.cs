@@ -85,6 +85,8 @@ public sealed class MLFlowLogger : LoggerDestination, IDisposable
     [OnEvent(Event.Init)]
     public void StartRun(State state)
     {
+        // With rankZeroOnly the other ranks' copies start no run (their handlers still run: they are members).
+        if (_rankZeroOnly && state.Rank != 0) return;
         _runName ??= state.RunName;
         if (!_rankZeroOnly) _runName += $"-rank{state.Rank}";
         _tags["run_name"] = state.RunName;
@@ -107,8 +109,11 @@ public sealed class MLFlowLogger : LoggerDestination, IDisposable
 
     /// <summary>Logs the MLflow ids as hyperparameters, as Composer does.</summary>
     [OnEvent(Event.AfterLoad)]
-    public void LogIds(State state, Logger logger) =>
-        logger.LogHyperparameters(new Dictionary<string, object> { ["mlflow_experiment_id"] = ExperimentId ?? "", ["mlflow_run_id"] = RunId ?? "" });
+    public void LogIds(State state, Logger logger)
+    {
+        if (RunId is null) return;
+        logger.LogHyperparameters(new Dictionary<string, object> { ["mlflow_experiment_id"] = ExperimentId!, ["mlflow_run_id"] = RunId });
+    }
 
     /// <inheritdoc/>
     public override void LogMetrics(Timestamp timestamp, IReadOnlyDictionary<string, double> metrics)
