@@ -23,6 +23,7 @@ public sealed class SpeedMonitor : Callback, IStateful
 {
     private readonly Queue<(long Sample, long Token, double Seconds)> _history = new();
     private readonly Queue<double> _flops = new();
+    private double _flopsSum;
     private readonly double _divider;
     private readonly Dictionary<string, double> _rates = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _times = new(StringComparer.Ordinal);
@@ -103,11 +104,12 @@ public sealed class SpeedMonitor : Callback, IStateful
                 flops = total.item<double>();
             }
             _flops.Enqueue(flops);
-            if (_flops.Count > WindowSize + 1) _flops.Dequeue();
+            _flopsSum += flops;
+            if (_flops.Count > WindowSize + 1) _flopsSum -= _flops.Dequeue();
             if (_flops.Count == WindowSize + 1)
             {
                 // As Composer: the window's FLOPs are all but the oldest entry's, over the same seconds.
-                double perSecond = (_flops.Sum() - _flops.Peek()) / elapsed;
+                double perSecond = (_flopsSum - _flops.Peek()) / elapsed;
                 _rates["throughput/flops_per_sec"] = perSecond;
                 _rates["throughput/device/flops_per_sec"] = perSecond / worldSize;
                 if (GpuFlopsAvailable > 0) _rates["throughput/device/mfu"] = perSecond / worldSize / GpuFlopsAvailable.Value;

@@ -29,19 +29,48 @@ public class ObjectStoreFaultTests(string kind) : FolderTests
         }
     }
 
+    /// <summary>
+    /// A run of 6 batches saving every 2 to a store behind a <see cref="FaultProxy"/>, which stops during the upload of
+    /// batch 4's checkpoint for <c>downFor</c> (for good when null).
+    /// </summary>
+    private sealed class StoppedRun : IDisposable
+    {
+        private readonly ObjectStore _store;
+
+        public StoppedRun(string kind, string local, int attempts, double backoffSeconds, TimeSpan? downFor)
+        {
+            Bucket = Emulators.NewBucket(kind);
+            Proxy = new FaultProxy(Emulators.Endpoint(kind));
+            _store = Emulators.Store(kind, Bucket, through: Proxy.Uri, attempts: attempts, backoffSeconds: backoffSeconds);
+            Local = local;
+            var saver = new CheckpointSaver($"{kind}://{Bucket}/run", filename: "b{batch}.ckpt", saveInterval: "2ba", localFolder: local, objectStore: _store);
+            Trainer = new Training.BareOptionsTrainer(CheckpointSetup.Options(maxDuration: "6ba") with
+            {
+                RunName = "r",
+                Callbacks = [saver, new StopTheStore(saver, Proxy, downFor)],
+            });
+        }
+
+        public string Bucket { get; }
+
+        public FaultProxy Proxy { get; }
+
+        public string Local { get; }
+
+        public Training.BareOptionsTrainer Trainer { get; }
+
+        public void Dispose()
+        {
+            _store.Dispose();
+            Proxy.Dispose();
+        }
+    }
+
     [Test]
     public void AnUploadCutMidwayIsRetriedWhenTheStoreComesBackAndEveryCheckpointArrivesWhole()
     {
-        string bucket = Emulators.NewBucket(kind);
-        using var proxy = new FaultProxy(Emulators.Endpoint(kind));
-        using ObjectStore store = Emulators.Store(kind, bucket, through: proxy.Uri, attempts: 6, backoffSeconds: 0.2);
-        string local = Folder();
-        var saver = new CheckpointSaver($"{kind}://{bucket}/run", filename: "b{batch}.ckpt", saveInterval: "2ba", localFolder: local, objectStore: store);
-        var trainer = new Training.BareOptionsTrainer(CheckpointSetup.Options(maxDuration: "6ba") with
-        {
-            RunName = "r",
-            Callbacks = [saver, new StopTheStore(saver, proxy, TimeSpan.FromSeconds(1))],
-        });
+        using var run = new StoppedRun(kind, Folder(), attempts: 6, backoffSeconds: 0.2, downFor: TimeSpan.FromSeconds(1));
+        (string bucket, FaultProxy proxy, string local, var trainer) = (run.Bucket, run.Proxy, run.Local, run.Trainer);
 
         trainer.Fit();
 
@@ -58,16 +87,8 @@ public class ObjectStoreFaultTests(string kind) : FolderTests
     [Test]
     public void AStoreThatStaysDownLetsTrainingFinishReportsEachFailedUploadAndLeavesTheLatestPointerOnAWholeCheckpoint()
     {
-        string bucket = Emulators.NewBucket(kind);
-        using var proxy = new FaultProxy(Emulators.Endpoint(kind));
-        using ObjectStore store = Emulators.Store(kind, bucket, through: proxy.Uri, attempts: 3, backoffSeconds: 0.05);
-        string local = Folder();
-        var saver = new CheckpointSaver($"{kind}://{bucket}/run", filename: "b{batch}.ckpt", saveInterval: "2ba", localFolder: local, objectStore: store);
-        var trainer = new Training.BareOptionsTrainer(CheckpointSetup.Options(maxDuration: "6ba") with
-        {
-            RunName = "r",
-            Callbacks = [saver, new StopTheStore(saver, proxy, downFor: null)],
-        });
+        using var run = new StoppedRun(kind, Folder(), attempts: 3, backoffSeconds: 0.05, downFor: null);
+        (string bucket, string local, var trainer) = (run.Bucket, run.Local, run.Trainer);
 
         var stderr = new StringWriter();
         TextWriter original = Console.Error;

@@ -124,10 +124,7 @@ internal sealed class MLflowRestStore : IMLflowStore, IDisposable
         new(pairs.Select(p => (JsonNode)new JsonObject { ["key"] = p.Key, ["value"] = p.Value }).ToArray());
 
     // JSON has no NaN or infinity; MLflow's protobuf JSON parser takes them as strings.
-    private static JsonNode Value(double value) => double.IsFinite(value) ? JsonValue.Create(value) : JsonValue.Create(MLflowFileStore.Number(value) switch
-    {
-        "nan" => "NaN",
-        "inf" => "Infinity",
-        _ => "-Infinity",
-    });
+    private static JsonNode Value(double value) =>
+        double.IsFinite(value) ? JsonValue.Create(value)
+        : JsonValue.Create(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
 }

@@ -30,6 +30,7 @@ public sealed class GptModel : ComposerModel, IFlopsPerBatch
     private readonly nn.Module<Tensor, Tensor> final_norm;
     private readonly VocabularyCheck _vocabulary;
     private readonly MetricSet _metrics;
+    private long? _parameterCount;
 
     /// <summary>Creates the model.</summary>
     /// <param name="vocabularySize">Token ids are below this.</param>
@@ -117,8 +118,9 @@ public sealed class GptModel : ComposerModel, IFlopsPerBatch
     public double FlopsPerBatch(Batch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        long parameters = this.parameters().Sum(p => p.numel());
-        return 6.0 * parameters * batch.Require(Batch.InputIds, nameof(GptModel)).numel();
+        // Counted at the first batch, after any surgery at Init has changed the layers.
+        _parameterCount ??= this.parameters().Sum(p => p.numel());
+        return 6.0 * _parameterCount.Value * batch.Require(Batch.InputIds, nameof(GptModel)).numel();
     }
 
     /// <summary>
@@ -180,9 +182,9 @@ public sealed class GptModel : ComposerModel, IFlopsPerBatch
         if (topP is { } p && p < 1)
         {
             (Tensor sorted, Tensor order) = scores.sort(-1, descending: true);
-            Tensor cumulative = sorted.softmax(-1).cumsum(-1);
+            Tensor probabilities = sorted.softmax(-1);
             // Keep the smallest set whose probability reaches p: drop a token once the ones before it reach p.
-            Tensor drop = (cumulative - sorted.softmax(-1)) >= p;
+            Tensor drop = (probabilities.cumsum(-1) - probabilities) >= p;
             scores = scores.scatter(-1, order, sorted.masked_fill(drop, double.NegativeInfinity));
         }
         return scores.softmax(-1).multinomial(1, generator: generator).squeeze(-1);
