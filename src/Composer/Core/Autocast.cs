@@ -30,8 +30,42 @@ public static class Autocast
     {
         if (dtype is not (ScalarType.BFloat16 or ScalarType.Float16))
             throw new ArgumentException($"Autocast runs in BFloat16 or Float16, not {dtype}.", nameof(dtype));
-        return new Scope(Library.Value, device, dtype);
+        return new Scope(Library.Value, device, enabled: true, dtype);
     }
+
+    /// <summary>
+    /// Turns autocast off for <paramref name="device"/> until the scope is disposed (PyTorch's
+    /// <c>torch.autocast(device_type, enabled=False)</c>), for code that chooses its own dtypes inside an autocast region.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The loaded libtorch has no autocast functions.</exception>
+    public static Scope Disable(DeviceType device)
+    {
+        Native native = Library.Value;
+        return new Scope(native, device, enabled: false, native.Dtype(device));
+    }
+
+    /// <summary>
+    /// The dtype autocast computes in on <paramref name="device"/> on this thread, or null when it is off there (or the
+    /// loaded libtorch has no autocast, so it cannot be on).
+    /// </summary>
+    public static ScalarType? ActiveDtype(DeviceType device)
+    {
+        if (!Supported.Value) return null;
+        return Library.Value.IsEnabled(device) ? Library.Value.Dtype(device) : null;
+    }
+
+    private static readonly Lazy<bool> Supported = new(() =>
+    {
+        try
+        {
+            _ = Library.Value;
+            return true;
+        }
+        catch (NotSupportedException)
+        {
+            return false;
+        }
+    });
 
     /// <summary>Whether autocast is on for <paramref name="device"/> on this thread.</summary>
     public static bool IsEnabled(DeviceType device) => Library.Value.IsEnabled(device);
@@ -43,7 +77,7 @@ public static class Autocast
     /// <exception cref="NotSupportedException">The loaded libtorch has no autocast functions.</exception>
     public static void RequireSupport() => _ = Library.Value;
 
-    /// <summary>An autocast scope: restores the previous state when disposed.</summary>
+    /// <summary>An autocast scope (on or off): restores the previous state when disposed.</summary>
     public sealed class Scope : IDisposable
     {
         private readonly Native _native;
@@ -52,13 +86,13 @@ public static class Autocast
         private readonly ScalarType _previousDtype;
         private bool _disposed;
 
-        internal Scope(Native native, DeviceType device, ScalarType dtype)
+        internal Scope(Native native, DeviceType device, bool enabled, ScalarType dtype)
         {
             _native = native;
             _device = device;
             _wasEnabled = native.IsEnabled(device);
             _previousDtype = native.Dtype(device);
-            native.SetEnabled(device, true);
+            native.SetEnabled(device, enabled);
             native.SetDtype(device, dtype);
             native.IncrementNesting();
         }

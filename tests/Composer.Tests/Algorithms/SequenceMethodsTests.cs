@@ -1,4 +1,5 @@
 using Composer.Algorithms;
+using Composer.Core;
 using Composer.Data;
 using Composer.Models.Transformer;
 using Composer.Surgery;
@@ -130,7 +131,7 @@ public class SequenceMethodsTests
     }
 
     [Test]
-    public void LowPrecisionLayerNormIsLayerNormComputedInBfloat16()
+    public void LowPrecisionLayerNormIsLayerNormInTheAutocastDtypeAndPlainOutsideAutocast()
     {
         torch.manual_seed(6);
         var norm = nn.LayerNorm(16);
@@ -141,7 +142,14 @@ public class SequenceMethodsTests
         }
         var low = new LowPrecisionLayerNormModule(norm);
         Tensor x = randn(3, 16) * 4 + 1;
-        Tensor actual = low.call(x);
+        Assert.That(low.call(x).eq(norm.call(x)).all().item<bool>(), "outside autocast, the plain layer norm");
+
+        Tensor actual;
+        using (Autocast.Enable(DeviceType.CPU, ScalarType.BFloat16))
+        {
+            actual = low.call(x);
+            Assert.That(Autocast.IsEnabled(DeviceType.CPU), "the norm's own scope restored autocast");
+        }
         // (x − mean) / √(var + eps) · w + b, from the formula in float64.
         Tensor x64 = x.to_type(float64);
         Tensor expected = (x64 - x64.mean([1], keepdim: true)) / (x64.var(1, unbiased: false, keepdim: true) + 1e-5).sqrt()
@@ -150,18 +158,20 @@ public class SequenceMethodsTests
         double fullPrecisionError = norm.call(x).to_type(float64).sub(expected).abs().max().item<double>();
         Assert.Multiple(() =>
         {
-            Assert.That(actual.dtype, Is.EqualTo(ScalarType.Float32), "cast back to the input's type");
+            Assert.That(actual.dtype, Is.EqualTo(ScalarType.BFloat16), "left in autocast's dtype, as Composer's LPLayerNorm");
             Assert.That(error, Is.LessThan(0.05), "bfloat16 keeps 8 bits of mantissa");
             Assert.That(error, Is.GreaterThan(fullPrecisionError), "computed in the lower precision, not in float32");
         });
     }
 
     [Test]
-    public void LowPrecisionLayerNormReplacesEveryLayerNormOfTheEncoder()
+    public void LowPrecisionLayerNormReplacesEveryLayerNormOfTheEncoderUnderMixedPrecisionOnly()
     {
         var model = new TextClassifier(50, 2, maxSequenceLength: 8, dimension: 8, heads: 2, layers: 2);
         int layerNorms = ModuleSurgery.Count<LayerNorm>(model);
-        Assert.That(Functional.ApplyLowPrecisionLayerNorm(model), Is.EqualTo(layerNorms).And.EqualTo(5));
+        Assert.That(Functional.ApplyLowPrecisionLayerNorm(model, Precision.Fp32), Is.Zero, "no effect in fp32, as in Composer");
+        Assert.That(ModuleSurgery.Count<LowPrecisionLayerNormModule>(model), Is.Zero);
+        Assert.That(Functional.ApplyLowPrecisionLayerNorm(model, Precision.AmpBf16), Is.EqualTo(layerNorms).And.EqualTo(5));
         Assert.That(ModuleSurgery.Count<LowPrecisionLayerNormModule>(model), Is.EqualTo(5));
     }
 

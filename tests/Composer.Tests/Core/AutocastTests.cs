@@ -53,6 +53,27 @@ public class AutocastTests
     }
 
     [Test]
+    public void ADisabledScopeInsideAnEnabledOneRunsInFloat32AndRestoresAutocast()
+    {
+        using var a = randn(8, 8);
+        Assert.That(Autocast.ActiveDtype(DeviceType.CPU), Is.Null, "off outside any scope");
+        using (Autocast.Enable(DeviceType.CPU, ScalarType.BFloat16))
+        {
+            Assert.That(Autocast.ActiveDtype(DeviceType.CPU), Is.EqualTo(ScalarType.BFloat16));
+            using (Autocast.Disable(DeviceType.CPU))
+            {
+                Assert.That(Autocast.ActiveDtype(DeviceType.CPU), Is.Null);
+                using var product = a.matmul(a);
+                Assert.That(product.dtype, Is.EqualTo(ScalarType.Float32), "matmul is not cast with autocast off");
+            }
+            Assert.That(Autocast.ActiveDtype(DeviceType.CPU), Is.EqualTo(ScalarType.BFloat16), "the enabled scope's state is back");
+            using var cast = a.matmul(a);
+            Assert.That(cast.dtype, Is.EqualTo(ScalarType.BFloat16));
+        }
+        Assert.That(Autocast.ActiveDtype(DeviceType.CPU), Is.Null);
+    }
+
+    [Test]
     public void GradientsStayFloat32AndCloseToFullPrecision()
     {
         manual_seed(2);

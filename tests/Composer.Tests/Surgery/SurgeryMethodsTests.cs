@@ -163,7 +163,7 @@ public class SurgeryMethodsTests
     }
 
     [Test]
-    public void LowPrecisionGroupNormComputesInBFloat16AndReturnsTheInputsType()
+    public void LowPrecisionGroupNormNormalizesInTheAutocastDtypeUnderMixedPrecisionOnly()
     {
         using var scope = NewDisposeScope();
         var norm = nn.GroupNorm(2, 4);
@@ -176,26 +176,30 @@ public class SurgeryMethodsTests
         Assert.That(LowPrecisionGroupNorm.GroupNormGroups(norm), Is.EqualTo(2));
         var low = new LowPrecisionGroupNorm2d(norm, 2);
         Tensor x = torch.randn(2, 4, 5, 5);
-        Tensor y = low.call(x);
         Tensor full = norm.call(x);
-        Assert.That(y.dtype, Is.EqualTo(ScalarType.Float32));
-        Assert.That(y.allclose(full, 0.02, 0.02), Is.True, "bfloat16 keeps about 3 significant digits");
-        Assert.That(y.allclose(full, 0, 0), Is.False, "computed in the lower precision");
+        Assert.That(low.call(x).eq(full).all().item<bool>(), "outside autocast, the plain group norm");
+        Tensor y;
+        using (Autocast.Enable(DeviceType.CPU, ScalarType.BFloat16)) y = low.call(x);
+        Assert.That(y.dtype, Is.EqualTo(ScalarType.BFloat16), "left in autocast's dtype, as Composer's LPGroupNorm");
+        Assert.That(y.to_type(ScalarType.Float32).allclose(full, 0.02, 0.02), Is.True, "bfloat16 keeps about 3 significant digits");
 
-        var groupNorm = nn.GroupNorm(2, 4);
-        using (no_grad())
+        foreach ((Precision precision, int replaced) in new[] { (Precision.Fp32, 0), (Precision.AmpBf16, 1) })
         {
-            groupNorm.weight!.fill_(1);
-            groupNorm.bias!.zero_();
+            var groupNorm = nn.GroupNorm(2, 4);
+            using (no_grad())
+            {
+                groupNorm.weight!.fill_(1);
+                groupNorm.bias!.zero_();
+            }
+            var model = new ComposerClassifier(nn.Sequential(("conv", nn.Conv2d(1, 4, 3)), ("gn", groupNorm), ("pool", nn.AdaptiveAvgPool2d(1)), ("flat", nn.Flatten()), ("fc", nn.Linear(4, 3))), numClasses: 3);
+            var algorithm = new LowPrecisionGroupNorm();
+            new GroupNormTrainer(algorithm, new TrainerOptions
+            {
+                Model = model, TrainDataloader = new Composer.Data.DataLoader(new SyntheticBatchPairDataset(8, [1, 6, 6], numClasses: 3), batchSize: 4),
+                MaxDuration = Time.Parse("1ep"), Seed = 1, Precision = precision,
+            }).Fit();
+            Assert.That(algorithm.Replaced, Is.EqualTo(replaced), $"{precision}: no effect in fp32, as in Composer");
         }
-        var model = new ComposerClassifier(nn.Sequential(("conv", nn.Conv2d(1, 4, 3)), ("gn", groupNorm), ("pool", nn.AdaptiveAvgPool2d(1)), ("flat", nn.Flatten()), ("fc", nn.Linear(4, 3))), numClasses: 3);
-        var algorithm = new LowPrecisionGroupNorm();
-        new GroupNormTrainer(algorithm, new TrainerOptions
-        {
-            Model = model, TrainDataloader = new Composer.Data.DataLoader(new SyntheticBatchPairDataset(8, [1, 6, 6], numClasses: 3), batchSize: 4),
-            MaxDuration = Time.Parse("1ep"), Seed = 1,
-        }).Fit();
-        Assert.That(algorithm.Replaced, Is.EqualTo(1));
     }
 
     [Test]
