@@ -136,7 +136,12 @@ internal static class Scenarios
         string? folder = option("checkpoints", "") is { Length: > 0 } c ? c : null;
 
         torch.manual_seed(3);
-        var model = new ComposerClassifier(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)), numClasses: 4);
+        // model=cnn: the 8 features as a 2-channel 2x2 image under a convolution, whose [16, 2, 2, 2] weight
+        // channelsLast=true stores channels-last (its gradients and the optimizer's state follow).
+        var model = new ComposerClassifier(option("model", "mlp") == "cnn"
+            ? nn.Sequential(nn.Unflatten(1, [2, 2, 2]), nn.Conv2d(2, 16, 2), nn.ReLU(), nn.Flatten(), nn.Linear(16, 4))
+            : nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)), numClasses: 4);
+        if (option("channelsLast", "false") == "true") Functional.ApplyChannelsLast(model);
         var train = new SyntheticBatchPairDataset(512, [8], numClasses: 4, seed: 1);
         var eval = new SyntheticBatchPairDataset(203, [8], numClasses: 4, seed: 2);
         Func<IEnumerable<TorchSharp.Modules.Parameter>, optim.Optimizer> optimizer = optimizerName == "adam"
@@ -185,6 +190,7 @@ internal static class Scenarios
             ["samples"] = fit.Timestamp.Sample,
             ["optimizerStateBytes"] = stateBytes.Bytes,
             ["shardOf"] = trainerOptions.TrainDataloader.ShardLength,
+            ["channelsLast"] = model.parameters().Where(p => p.dim() == 4).Select(MemoryFormat.IsChannelsLast).ToArray(),
         };
     }
 
@@ -361,19 +367,16 @@ public sealed class Kill(long batch, Action? before = null) : Callback
     }
 }
 
-/// <summary>Measures the optimizer's saved state at the end of training: what this rank keeps.</summary>
+/// <summary>Measures the optimizer's state at the end of training: the bytes of the tensors this rank keeps.</summary>
 public sealed class OptimizerStateSize : Callback
 {
     public long Bytes { get; private set; }
 
+    // TorchSharp's optimizer states (Adam's exp_avg and exp_avg_sq, ...) keep their tensors in public fields.
     [OnEvent(Event.FitEnd)]
-    public void Measure(State state)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-            ((TorchSharp.Modules.OptimizerHelper)state.Optimizer).save_state_dict(writer);
-        Bytes = stream.Length;
-    }
+    public void Measure(State state) => Bytes = ((TorchSharp.Modules.OptimizerHelper)state.Optimizer).state_dict().State
+        .SelectMany(s => s.GetType().GetFields().Select(f => f.GetValue(s)).OfType<Tensor>())
+        .Sum(t => t.NumberOfElements * t.ElementSize);
 }
 
 [Trainer(typeof(Ema), typeof(Failure), typeof(OptimizerStateSize), typeof(CheckpointSaver))]

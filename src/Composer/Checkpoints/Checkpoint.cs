@@ -40,6 +40,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(state);
         rankStates ??= weightsOnly ? null : new RankStates([CurrentRandomState()], null);
+        using var contiguous = ContiguousScope.Of(state.Model, weightsOnly ? null : state.Optimizer);
         var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal)
         {
             [ModelEntry] = Bytes(writer => state.Model.save(writer)),
@@ -139,9 +140,13 @@ public static class Checkpoint
 
     internal static string OptimizerEntryOf(int rank) => rank == 0 ? OptimizerEntry : $"optimizer-rank{rank}.bin";
 
-    private static byte[] OptimizerState(State state) => state.Optimizer is OptimizerHelper optimizer
-        ? Bytes(optimizer.save_state_dict)
-        : throw new NotSupportedException($"The optimizer {state.Optimizer.GetType().Name} cannot save its state; use one of TorchSharp's optimizers in torch.optim.");
+    private static byte[] OptimizerState(State state)
+    {
+        if (state.Optimizer is not OptimizerHelper optimizer)
+            throw new NotSupportedException($"The optimizer {state.Optimizer.GetType().Name} cannot save its state; use one of TorchSharp's optimizers in torch.optim.");
+        using var contiguous = ContiguousScope.Of(null, optimizer);
+        return Bytes(optimizer.save_state_dict);
+    }
 
     internal static string RngEntryOf(int rank) => rank == 0 ? RngEntry : $"rng-rank{rank}.bin";
 
@@ -228,7 +233,7 @@ public static class Checkpoint
         foreach ((string name, Tensor tensor) in tensors)
         {
             writer.Write(name);
-            using Tensor cpu = tensor.detach().cpu();
+            using Tensor cpu = tensor.detach().cpu().contiguous();
             cpu.Save(writer);
         }
     }

@@ -46,6 +46,7 @@ public sealed class CheckpointContents
         try
         {
             using var reader = Reader("model.bin");
+            using var contiguous = ContiguousScope.Of(model);
             model.load(reader, strict, skip);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
@@ -65,6 +66,7 @@ public sealed class CheckpointContents
         try
         {
             using var reader = Reader(entry);
+            using var contiguous = ContiguousScope.Of(null, helper);
             helper.load_state_dict(reader);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or InvalidCastException)

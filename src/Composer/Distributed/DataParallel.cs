@@ -100,7 +100,7 @@ public sealed class DataParallel
             long offset = rank * _blockLength;
             foreach (Parameter parameter in Owned(parameters, rank))
             {
-                parameter.view(-1).copy_(all.narrow(0, offset, parameter.NumberOfElements));
+                parameter.copy_(all.narrow(0, offset, parameter.NumberOfElements).view(parameter.shape));
                 offset += parameter.NumberOfElements;
             }
         }
@@ -139,12 +139,13 @@ public sealed class DataParallel
 
     private void AverageBucket(List<Parameter> bucket)
     {
-        Tensor flat = cat(bucket.Select(p => Gradient(p).view(-1)).ToList());
+        // reshape, not view: a channels-last gradient (ChannelsLast) is flattened in logical order, as on every rank.
+        Tensor flat = cat(bucket.Select(p => Gradient(p).reshape(-1)).ToList());
         Communicator.AllReduce(flat, ReduceOperation.Mean);
         long offset = 0;
         foreach (Parameter parameter in bucket)
         {
-            parameter.grad!.view(-1).copy_(flat.narrow(0, offset, parameter.NumberOfElements));
+            parameter.grad!.copy_(flat.narrow(0, offset, parameter.NumberOfElements).view(parameter.shape));
             offset += parameter.NumberOfElements;
         }
     }
@@ -164,7 +165,7 @@ public sealed class DataParallel
                 parameter.grad = null;
                 continue;
             }
-            parameter.grad!.view(-1).copy_(mine.narrow(0, offset, parameter.NumberOfElements));
+            parameter.grad!.copy_(mine.narrow(0, offset, parameter.NumberOfElements).view(parameter.shape));
             offset += parameter.NumberOfElements;
         }
     }

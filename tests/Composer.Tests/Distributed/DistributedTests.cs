@@ -130,6 +130,22 @@ public class DistributedTests : FolderTests
         Assert.That(MaxDifference(Floats(pair.Ranks[0], "weights"), Floats(alone.Ranks[0], "weights")), Is.LessThan(2e-2));
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void ChannelsLastConvolutionsTrainUnderTwoProcessesAsInOne(bool sharded)
+    {
+        Outcome alone = Run(null, "train", "batch=64", "model=cnn");
+        Outcome pair = Run(2, "train", "batch=32", "model=cnn", "channelsLast=true", $"sharded={(sharded ? "true" : "false")}");
+        Assert.That(pair.ExitCode, Is.EqualTo(0), pair.Output);
+        foreach (var rank in pair.Ranks)
+        {
+            Assert.That(rank.GetProperty("channelsLast").EnumerateArray().Select(e => e.GetBoolean()), Is.EqualTo(new[] { true }),
+                "the convolution's weight is still channels-last after averaging the gradients and gathering the weights");
+            Assert.That(MaxDifference(Floats(rank, "weights"), Floats(alone.Ranks[0], "weights")), Is.LessThan(1e-5));
+        }
+        Assert.That(Floats(pair.Ranks[0], "weights"), Is.EqualTo(Floats(pair.Ranks[1], "weights")), "the ranks agree bitwise");
+    }
+
     [Test]
     public void AShardedOptimizerGivesTheSameWeightsWithLessStatePerRank()
     {
@@ -143,12 +159,14 @@ public class DistributedTests : FolderTests
         Assert.That(parts, Has.All.LessThan(whole * 0.7), $"each rank keeps part of Adam's {whole} bytes: {string.Join(", ", parts)}");
     }
 
-    [TestCase(false, "fp32")]
-    [TestCase(true, "fp32")]
-    [TestCase(false, "amp_bf16")]
-    public void AKilledRunAutoresumesToTheWeightsOfAnUninterruptedOne(bool sharded, string precision)
+    [TestCase(false, "fp32", false)]
+    [TestCase(true, "fp32", false)]
+    [TestCase(false, "amp_bf16", false)]
+    [TestCase(true, "amp_bf16", true)]
+    public void AKilledRunAutoresumesToTheWeightsOfAnUninterruptedOne(bool sharded, string precision, bool channelsLast)
     {
-        string[] common = ["batch=32", "optimizer=adam", $"sharded={(sharded ? "true" : "false")}", $"precision={precision}"];
+        string[] common = ["batch=32", "optimizer=adam", $"sharded={(sharded ? "true" : "false")}", $"precision={precision}",
+            .. channelsLast ? new[] { "model=cnn", "channelsLast=true" } : []];
         Outcome whole = Run(2, "train", [.. common, $"checkpoints={Folder()}"]);
         string folder = Folder();
         // Both ranks fail inside batch 7; the last checkpoint was after batch 4.
