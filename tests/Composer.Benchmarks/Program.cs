@@ -6,6 +6,8 @@
 //                                                                                     where the Trainer's time per batch goes
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --data-path          the loader and Batch alone against hand indexing
 //   dotnet run -c Release --project tests/Composer.Benchmarks -- --precision [rounds] fp32 against amp_bf16 per model, in turn in one process
+//   dotnet run -c Release --project tests/Composer.Benchmarks -- --precision-arm MODEL fp32|amp_bf16 [cl] BATCHES
+//                                                                                     one arm alone, to run under a profiler (perf record)
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
@@ -22,6 +24,10 @@ if (args is ["--phases", var model2, var rounds]) return PhaseTiming.Run(model2,
 if (args is ["--data-path"]) return DataPathTiming.Run();
 if (args is ["--precision"]) return Composer.Benchmarks.Precision.PrecisionTiming.Run();
 if (args is ["--precision", var precisionRounds]) return Composer.Benchmarks.Precision.PrecisionTiming.Run(int.Parse(precisionRounds));
+if (args is ["--precision-arm", var armModel, var armPrecision, var armBatches])
+    return Composer.Benchmarks.Precision.PrecisionTiming.RunArm(armModel, armPrecision, channelsLast: false, int.Parse(armBatches));
+if (args is ["--precision-arm", var clModel, var clPrecision, "cl", var clBatches])
+    return Composer.Benchmarks.Precision.PrecisionTiming.RunArm(clModel, clPrecision, channelsLast: true, int.Parse(clBatches));
 
 // The benchmark processes inherit the folder their peak memory is written to.
 string peaks = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "peaks");

@@ -12,19 +12,27 @@ namespace Composer.Benchmarks.Precision;
 [Trainer]
 public partial class PrecisionTrainer;
 
+/// <summary>The same with the convolutions' weights channels-last (Composer's ChannelsLast).</summary>
+[Trainer(typeof(Algorithms.ChannelsLast))]
+public partial class ChannelsLastPrecisionTrainer;
+
 /// <summary>
 /// One model trained by the generated Trainer in one precision, with Adam at 1e-3 and one intra-op thread: the MNIST
 /// MLP, Composer's MNIST CNN, PyTorch's MNIST example CNN (<c>torch-cnn</c>: the network of the probe, 32 and
 /// 64 channels and a 9,216-wide linear layer) or the small ResNet on MNIST digits (batch 64), or the text classifier on
-/// random token ids (batch 32 of 128 tokens, a 5,000-token vocabulary, width 128, 2 layers).
+/// random token ids (batch 32 of 128 tokens, a 5,000-token vocabulary, width 128, 2 layers). With
+/// <c>channelsLast</c> the trainer applies <see cref="Algorithms.ChannelsLast"/> at Init.
 /// </summary>
 internal sealed class PrecisionWorkload
 {
     public static readonly string[] Models = ["mlp", "cnn", "torch-cnn", "resnet", "text"];
 
-    private readonly PrecisionTrainer _trainer;
+    /// <summary>The models with convolutions, which channels-last applies to.</summary>
+    public static bool IsConvolutional(string model) => model is "cnn" or "torch-cnn" or "resnet";
 
-    public PrecisionWorkload(string model, Core.Precision precision)
+    private readonly Trainer _trainer;
+
+    public PrecisionWorkload(string model, Core.Precision precision, bool channelsLast = false)
     {
         torch.set_num_threads(1);
         torch.manual_seed(17);
@@ -54,7 +62,7 @@ internal sealed class PrecisionWorkload
             }, numClasses: 10);
             train = new DataLoader(mnist, batchSize: 64, shuffle: true, seed: 17);
         }
-        _trainer = new PrecisionTrainer(new TrainerOptions
+        var options = new TrainerOptions
         {
             Model = network,
             TrainDataloader = train,
@@ -63,7 +71,8 @@ internal sealed class PrecisionWorkload
             Seed = 17,
             Device = CPU,
             Precision = precision,
-        });
+        };
+        _trainer = channelsLast ? new ChannelsLastPrecisionTrainer(new Algorithms.ChannelsLast(), options) : new PrecisionTrainer(options);
     }
 
     // PyTorch's examples/mnist/main.py network (its log_softmax is in the classifier's cross entropy).
