@@ -27,6 +27,8 @@ internal sealed record Options
 
     public Composer.Core.Precision Precision { get; init; }
 
+    public bool ChannelsLast { get; init; }
+
     /// <summary>The command line, with <c>--help</c>; <paramref name="recipes"/> are the names <c>--recipe</c> takes.</summary>
     public static RootCommand Command(IReadOnlyCollection<string> recipes)
     {
@@ -59,6 +61,7 @@ internal sealed record Options
         Monitors = parsed.GetValue(Flags.Monitors),
         Model = parsed.GetValue(Flags.Model)!,
         Precision = PrecisionOf(parsed.GetValue(Flags.Precision)!),
+        ChannelsLast = parsed.GetValue(Flags.ChannelsLast),
     };
 
     /// <summary>Composer's precision names: fp32, amp_bf16, amp_fp16.</summary>
@@ -133,8 +136,13 @@ internal sealed record Options
             DefaultValueFactory = _ => "fp32",
         };
 
+        public static readonly Option<bool> ChannelsLast = new("--channels-last")
+        {
+            Description = "store the convolutions' weights channels-last (Composer's ChannelsLast, through its functional form)",
+        };
+
         public static Option[] All =>
-            [Recipes, Seeds, Target, MaxEpochs, EvalInterval, BatchSize, Optimizer, LearningRate, Threads, Verbose, Wandb, Mlflow, Monitors, Model, Precision];
+            [Recipes, Seeds, Target, MaxEpochs, EvalInterval, BatchSize, Optimizer, LearningRate, Threads, Verbose, Wandb, Mlflow, Monitors, Model, Precision, ChannelsLast];
 
         static Flags()
         {

@@ -65,7 +65,7 @@ torch.set_num_threads(options.Threads ?? Math.Max(1, Environment.ProcessorCount 
 (TensorDataset train, TensorDataset test) = Mnist.Load();
 if (leader)
     Console.WriteLine($"MNIST: {train.Count} train, {test.Count} test images; target test accuracy {options.Target:P1}; " +
-        $"{world.WorldSize} process(es) of {torch.get_num_threads()} thread(s), global batch {options.BatchSize}, precision {options.Precision}");
+        $"{world.WorldSize} process(es) of {torch.get_num_threads()} thread(s), global batch {options.BatchSize}, precision {options.Precision}{(options.ChannelsLast ? ", channels-last" : "")}");
 
 var runs = new List<Run>();
 // Seeds outside, recipes inside: any drift of the machine's speed falls on every recipe alike.
@@ -99,6 +99,7 @@ Run Train(string recipe, int seed)
     // The seed fixes the initial weights here and the data order and algorithms' randomness in the Trainer.
     torch.manual_seed(seed);
     var model = new ComposerClassifier(ModelFor(recipe), numClasses: 10);
+    if (options.ChannelsLast) Functional.ApplyChannelsLast(model);
     var stopper = new ThresholdStopper("Accuracy", "test", options.Target);
     // --wandb: one W&B run per recipe and seed, in W&B's offline format under ./wandb (online when WANDB_MODE says so).
     var wandb = new WandBLogger(project: "composer-net-mnist", group: recipe, name: $"{recipe}-seed{seed}", tags: [recipe],
