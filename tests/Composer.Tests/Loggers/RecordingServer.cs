@@ -6,7 +6,7 @@ namespace Composer.Tests.Loggers;
 /// <summary>A local HTTP server that records every request and answers from a route table: MLflow's and Slack's stand-in.</summary>
 internal sealed class RecordingServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Func<string, string, string, (int Status, string Body)> _answer;
 
     public RecordingServer(Func<string, string, string, (int Status, string Body)> answer)
@@ -15,16 +15,19 @@ internal sealed class RecordingServer : IDisposable
         for (int attempt = 0; ; attempt++)
         {
             int port = Random.Shared.Next(20000, 60000);
+            // A listener whose Start failed (the port was taken) is disposed: each attempt needs a new one.
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
             try
             {
-                _listener.Prefixes.Clear();
-                _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-                _listener.Start();
+                listener.Start();
+                _listener = listener;
                 Uri = new Uri($"http://127.0.0.1:{port}/");
                 break;
             }
             catch (HttpListenerException) when (attempt < 20)
             {
+                listener.Close();
             }
         }
         _ = Task.Run(ServeAsync);
