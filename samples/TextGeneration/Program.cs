@@ -50,6 +50,12 @@ static int Train(Options options)
         Optimizer = new DecoupledAdamW(model.parameters(), lr: 3e-3, weightDecay: 1e-5),
         Schedulers = [new CosineAnnealingWithWarmupScheduler(tWarmup: "0.1dur")],
         Seed = options.Seed,
+        Precision = options.Precision switch
+        {
+            "amp_bf16" => Precision.AmpBf16,
+            "amp_fp16" => Precision.AmpFp16,
+            _ => Precision.Fp32,
+        },
         LogInterval = 10,
         Callbacks = [generate, new SpeedMonitor(windowSize: 10, timeUnit: "seconds")],
     };
@@ -96,7 +102,7 @@ namespace TextGeneration
     }
 
     /// <summary>Command-line options.</summary>
-    public sealed record Options(int Batches, int Context, int Layers, bool Alibi, bool Greedy, int Seed, int Threads, string DataPath)
+    public sealed record Options(int Batches, int Context, int Layers, bool Alibi, bool Greedy, int Seed, int Threads, string DataPath, string Precision)
     {
         private static readonly Option<int> BatchesOption = Positive("--batches", "training batches of 32 windows", 300);
         private static readonly Option<int> ContextOption = Positive("--context", "characters per window, and the model's positions", 64);
@@ -106,19 +112,28 @@ namespace TextGeneration
         private static readonly Option<int> SeedOption = new("--seed") { Description = "the model's and the data order's seed", DefaultValueFactory = _ => 1 };
         private static readonly Option<int> ThreadsOption = Positive("--threads", "intra-op threads", Environment.ProcessorCount);
         private static readonly Option<string> DataOption = new("--data") { Description = "the corpus (a gzipped TSV of label and text)", DefaultValueFactory = _ => SpamCorpus.DefaultPath };
+        private static readonly Option<string> PrecisionOption = PrecisionChoice();
 
         /// <summary>The command line, with <c>--help</c>.</summary>
         public static RootCommand Command()
         {
             var command = new RootCommand("Trains a small character-level GPT on the SpamAssassin corpus and generates text with the Generate callback.");
-            foreach (Option option in new Option[] { BatchesOption, ContextOption, LayersOption, AlibiOption, GreedyOption, SeedOption, ThreadsOption, DataOption })
+            foreach (Option option in new Option[] { BatchesOption, ContextOption, LayersOption, AlibiOption, GreedyOption, SeedOption, ThreadsOption, DataOption, PrecisionOption })
                 command.Options.Add(option);
             return command;
         }
 
         /// <summary>The options of a parsed command line.</summary>
         public static Options From(ParseResult parsed) => new(parsed.GetValue(BatchesOption), parsed.GetValue(ContextOption), parsed.GetValue(LayersOption),
-            parsed.GetValue(AlibiOption), parsed.GetValue(GreedyOption), parsed.GetValue(SeedOption), parsed.GetValue(ThreadsOption), parsed.GetValue(DataOption)!);
+            parsed.GetValue(AlibiOption), parsed.GetValue(GreedyOption), parsed.GetValue(SeedOption), parsed.GetValue(ThreadsOption), parsed.GetValue(DataOption)!,
+            parsed.GetValue(PrecisionOption)!);
+
+        private static Option<string> PrecisionChoice()
+        {
+            var option = new Option<string>("--precision") { Description = "fp32, amp_bf16 or amp_fp16 (Composer's precision names)", DefaultValueFactory = _ => "fp32" };
+            option.AcceptOnlyFromAmong("fp32", "amp_bf16", "amp_fp16");
+            return option;
+        }
 
         private static Option<int> Positive(string name, string description, int fallback)
         {

@@ -24,11 +24,11 @@ public class SampleCommandLineTests
         return (process.ExitCode, output.Result + errors.Result);
     }
 
-    [TestCase("Mnist", "--recipe", "--seeds", "--wandb", "--mlflow", "--monitors")]
-    [TestCase("TextClassification", "--recipe", "--epochs", "--max-tokens")]
+    [TestCase("Mnist", "--recipe", "--seeds", "--wandb", "--mlflow", "--monitors", "--precision", "--channels-last")]
+    [TestCase("TextClassification", "--recipe", "--epochs", "--max-tokens", "--precision")]
     [TestCase("QuickStart", "--epochs")]
     [TestCase("FineTune", "--init", "--pair", "--duration", "--max-tokens", "--precision")]
-    [TestCase("TextGeneration", "--batches", "--context", "--alibi", "--greedy")]
+    [TestCase("TextGeneration", "--batches", "--context", "--alibi", "--greedy", "--precision")]
     public void HelpListsTheFlagsAndExitsZero(string sample, params string[] flags)
     {
         Assert.That(File.Exists(Sample(sample)), Is.True, $"{sample} is built beside the tests");
@@ -47,6 +47,7 @@ public class SampleCommandLineTests
     [TestCase("FineTune", "--max-tokens", "600", "--max-tokens is at most 512")]
     [TestCase("FineTune", "--duration", "3xy", "--duration:")]
     [TestCase("TextGeneration", "--batches", "0", "--batches must be at least 1")]
+    [TestCase("TextGeneration", "--precision", "fp8", "Argument 'fp8' not recognized")]
     public void ABadFlagIsAMessageAndExitCodeOneWithoutAStackTrace(string sample, string flag, string value, string message)
     {
         (int exitCode, string output) = Run(sample, flag, value);
@@ -76,7 +77,8 @@ public class SampleCommandLineTests
     [Test]
     public void TextGenerationTrainsTheGptAndPrintsPerplexityAndGenerations()
     {
-        (int exitCode, string output) = Run("TextGeneration", "--batches", "20", "--alibi");
+        // With ALiBi, in bfloat16 mixed precision.
+        (int exitCode, string output) = Run("TextGeneration", "--batches", "20", "--alibi", "--precision", "amp_bf16");
         Assert.That(exitCode, Is.EqualTo(0), output);
         Assert.That(output, Does.Match(@"20 batches in \d+ s: held-out perplexity \d+\.\d{2} \(uniform guessing: \d+\)"));
         foreach (string prompt in new[] { "Re: |", "Subject: Free |", "Dear friend,|" }) Assert.That(output, Does.Contain(prompt));
