@@ -8,6 +8,7 @@ using Composer.Data;
 using Composer.Datasets;
 using Composer.Distributed;
 using Composer.Models;
+using Composer.Utils;
 using TorchSharp;
 using static TorchSharp.torch;
 

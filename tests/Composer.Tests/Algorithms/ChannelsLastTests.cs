@@ -2,6 +2,7 @@ using Composer.Algorithms;
 using Composer.Callbacks;
 using Composer.Checkpoints;
 using Composer.Core;
+using Composer.Utils;
 using NUnit.Framework;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using Composer.Utils;
 using static TorchSharp.torch;
 
 namespace Composer;

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Composer;
+namespace Composer.Utils;
 
 /// <summary>
 /// PyTorch's <c>torch.channels_last</c> for four-dimensional tensors, which TorchSharp 0.107 does not expose: a
