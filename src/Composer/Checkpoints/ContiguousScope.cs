@@ -62,7 +62,7 @@ internal sealed class ContiguousScope : IDisposable
 
     // Strides that cover the storage once with no gaps (a permutation of a contiguous layout, as channels-last is): only
     // those can be copied out and back. Dimensions of size 1 place nothing.
-    internal static bool IsDense(long[] shape, long[] strides)
+    private static bool IsDense(long[] shape, long[] strides)
     {
         long expected = 1;
         foreach (int d in Enumerable.Range(0, shape.Length).Where(d => shape[d] != 1).OrderBy(d => strides[d]))
