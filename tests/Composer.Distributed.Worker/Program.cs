@@ -41,11 +41,14 @@ world.Barrier();
 
 internal static class Scenarios
 {
+    // The scenarios' model: 8 features to 4 classes (DistributedTests builds the same to load their checkpoints).
+    private static nn.Module<Tensor, Tensor> Mlp() => nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4));
+
     // BestCheckpoints under mpirun: ranks decide alike from the synchronized metric, rank 0 writes, all end with the best weights.
     public static Dictionary<string, object> Best(string output)
     {
         torch.manual_seed(3);
-        var model = new ComposerClassifier(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)), numClasses: 4);
+        var model = new ComposerClassifier(Mlp(), numClasses: 4);
         var best = new BestCheckpoints(Path.Combine(output, "best"), keep: 2, loadBestAtEnd: true);
         new BareWorkerTrainer(new TrainerOptions
         {
@@ -141,7 +144,7 @@ internal static class Scenarios
         // channelsLast=true stores channels-last (its gradients and the optimizer's state follow).
         var model = new ComposerClassifier(option("model", "mlp") == "cnn"
             ? nn.Sequential(nn.Unflatten(1, [2, 2, 2]), nn.Conv2d(2, 16, 2), nn.ReLU(), nn.Flatten(), nn.Linear(16, 4))
-            : nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)), numClasses: 4);
+            : Mlp(), numClasses: 4);
         if (option("channelsLast", "false") == "true") Functional.ApplyChannelsLast(model);
         var train = new SyntheticBatchPairDataset(512, [8], numClasses: 4, seed: 1);
         var eval = new SyntheticBatchPairDataset(203, [8], numClasses: 4, seed: 2);
@@ -200,7 +203,7 @@ internal static class Scenarios
     public static Dictionary<string, object> Trackers(ICommunicator world, string folder)
     {
         torch.manual_seed(3);
-        var model = new ComposerClassifier(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)), numClasses: 4);
+        var model = new ComposerClassifier(Mlp(), numClasses: 4);
         using var mlflow = new Composer.Loggers.MLFlow.MLFlowLogger(experimentName: "ranks", trackingUri: Path.Combine(folder, "mlruns"));
         var log = new Composer.Loggers.InMemoryLogger();
         new BareWorkerTrainer(new TrainerOptions
